@@ -1,0 +1,1 @@
+"""Everything that touches files: readers and writers of recordings and tables."""
