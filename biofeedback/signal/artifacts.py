@@ -90,12 +90,20 @@ def detect_artifacts(rr_ms: np.ndarray) -> np.ndarray:
     missed = long_ & (np.abs(rr / 2.0 - med) < th2)
     extra = short & (np.abs(rr + _shift(rr, 1, np.nan) - med) < th2)
 
-    # Later assignments take precedence: ectopic beats are classified first in the paper.
+    # A premature beat disturbs two intervals: the short one and the pause after it. Label
+    # both (an addition to the paper's rules, which mark one of them): the partner of an
+    # ectopic interval, and a short interval that adds up with the next to two median beats.
+    partner = _shift(ectopic.astype(float), 1) > 0
+    paired = short & (np.abs(rr + _shift(rr, 1, np.nan) - 2.0 * med) < th2)
+    ectopic = ectopic | partner | paired | (_shift(paired.astype(float), -1) > 0)
+
+    # Later assignments take precedence: a beat that merges or splits into median beats is
+    # extra or missed whatever its neighbours look like.
     labels[short] = "short"
     labels[long_] = "long"
+    labels[ectopic] = "ectopic"
     labels[extra] = "extra"
     labels[missed] = "missed"
-    labels[ectopic] = "ectopic"
     return labels
 
 

@@ -1,0 +1,75 @@
+"""Shared fixtures: the real recordings in ``../shared/data`` (see its README)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from biofeedback.storage.rrfiles import RRRecording, read_rr
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("BIOFEEDBACK_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def data_file(relative: str) -> Path:
+    path = DATA / relative
+    if not path.exists():
+        pytest.fail(f"real recording {path} is missing: tests need ../shared/data")
+    return path
+
+
+def load(relative: str) -> RRRecording:
+    return read_rr(data_file(relative))
+
+
+#: Recordings in which the offline detector finds no artifact (checked by a test).
+CLEAN = ("polar_h10/slow_breathing_10min_ibi.csv", "meditation/M4_rr.csv",
+         "meditation/Y2_pre_rr.csv")
+
+
+def inject_artifacts(
+    rr_ms: np.ndarray, rng: np.random.Generator, every: int = 30
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Put missed, extra and ectopic beats into a clean series.
+
+    Returns ``(rr_ms, truth, kind)``: the new series, True on every interval an artifact
+    touched, and the injected kind at its first interval ("" elsewhere).
+    """
+    n_events = len(rr_ms) // every
+    # Events at least 8 beats apart, away from the ends.
+    slots = rng.choice(np.arange(20, len(rr_ms) - 20, 8), size=n_events, replace=False)
+    kinds = rng.choice(["missed", "extra", "ectopic"], size=n_events)
+    out: list[float] = []
+    truth: list[bool] = []
+    kind_out: list[str] = []
+    events = dict(zip(slots.tolist(), kinds.tolist(), strict=True))
+    i = 0
+    while i < len(rr_ms):
+        k = events.get(i)
+        if k == "missed":  # the strap missed beat i: intervals i and i+1 become one
+            out += [rr_ms[i] + rr_ms[i + 1]]
+            truth += [True]
+            kind_out += [k]
+            i += 2
+            continue
+        if k == "extra":  # a false beat splits interval i
+            f = rng.uniform(0.3, 0.7)
+            out += [rr_ms[i] * f, rr_ms[i] * (1 - f)]
+            truth += [True, True]
+            kind_out += [k, ""]
+        elif k == "ectopic":  # a premature beat with its compensatory pause
+            d = rng.uniform(0.2, 0.35) * rr_ms[i]
+            out += [rr_ms[i] - d, rr_ms[i + 1] + d]
+            truth += [True, True]
+            kind_out += [k, ""]
+            i += 2
+            continue
+        else:
+            out += [rr_ms[i]]
+            truth += [False]
+            kind_out += [""]
+        i += 1
+    return np.array(out), np.array(truth), np.array(kind_out)
