@@ -13,8 +13,9 @@ from biofeedback.signal import (
 )
 
 
-def reference_coherence(t, rr, end, p=CoherenceParams()):
+def reference_coherence(t, rr, end):
     """McCraty & Zayas 2014 by hand for one window, with NumPy's FFT."""
+    p = CoherenceParams()
     n = p.n_samples
     first = end - (n - 1) / p.fs_hz
     lo = max(np.searchsorted(t, first, side="right") - 1, 0)
