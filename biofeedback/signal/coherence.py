@@ -75,6 +75,18 @@ class WindowedCoherence:
     total_ms2: np.ndarray
 
 
+def _clean_beats(
+    t_s: np.ndarray, rr_ms: np.ndarray, clean: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The beats the splines go through: all, or those where ``clean`` is True."""
+    t_s = np.asarray(t_s, dtype=float)
+    rr_ms = np.asarray(rr_ms, dtype=float)
+    if clean is None:
+        return t_s, rr_ms
+    keep = np.asarray(clean, bool)
+    return t_s[keep], rr_ms[keep]
+
+
 def _knot_range(
     t_clean: np.ndarray, t_end_s: np.ndarray, p: CoherenceParams
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -146,11 +158,7 @@ def coherence(
 ) -> Coherence:
     """Coherence of the window ending at ``t_end_s`` (default: the last beat)."""
     p = params or CoherenceParams()
-    t_s = np.asarray(t_s, dtype=float)
-    rr_ms = np.asarray(rr_ms, dtype=float)
-    if clean is not None:
-        keep = np.asarray(clean, bool)
-        t_s, rr_ms = t_s[keep], rr_ms[keep]
+    t_s, rr_ms = _clean_beats(t_s, rr_ms, clean)
     end = float(t_s[-1]) if t_end_s is None else float(t_end_s)
     lo, hi, ok = _knot_range(t_s, np.array([end]), p)
     f_hz = fft.rfftfreq(p.nfft, 1.0 / p.fs_hz)
@@ -233,12 +241,8 @@ def windowed_coherence(
 ) -> WindowedCoherence:
     """:func:`coherence` of every window ending at ``t_end_s``: batched splines and FFTs."""
     p = params or CoherenceParams()
-    t_s = np.asarray(t_s, dtype=float)
-    rr_ms = np.asarray(rr_ms, dtype=float)
+    t_s, rr_ms = _clean_beats(t_s, rr_ms, clean)
     t_end_s = np.asarray(t_end_s, dtype=float)
-    if clean is not None:
-        keep = np.asarray(clean, bool)
-        t_s, rr_ms = t_s[keep], rr_ms[keep]
     out = np.full((4, t_end_s.size), np.nan)
     lo, hi, ok = _knot_range(t_s, t_end_s, p)
     valid = np.flatnonzero(ok)

@@ -58,8 +58,8 @@ def tick_ends(
     """Indices of the beats that end the windows of a recording.
 
     Tick ``k`` falls at ``t_start_s + window_s + k * step_s``; its window ends at the first beat
-    at or after it. Ticks inside a gap collapse onto the beat after the gap. The same rule, beat
-    by beat, is :func:`is_tick_beat`.
+    at or after it. Ticks inside a gap collapse onto the beat after the gap. The live analyzer
+    applies the same rule beat by beat with :func:`tick_index`.
     """
     t_s = np.asarray(t_s, dtype=float)
     k = tick_index(t_s, window_s, step_s, t_start_s)
