@@ -73,3 +73,11 @@ def inject_artifacts(
             kind_out += [""]
         i += 1
     return np.array(out), np.array(truth), np.array(kind_out)
+
+
+def flagged(labels: np.ndarray) -> np.ndarray:
+    """Intervals an artifact label covers: an ``extra`` label also covers the next interval,
+    which correction merges into it."""
+    found = labels != ""
+    found[1:] |= labels[:-1] == "extra"
+    return found

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from conftest import CLEAN, inject_artifacts, load
+from conftest import CLEAN, flagged, inject_artifacts, load
 
 from biofeedback.signal import (
     causal_flags,
@@ -27,7 +27,7 @@ def test_injected_artifacts_are_found_and_corrected():
         for seed in range(5):
             rr, truth, kind = inject_artifacts(clean, np.random.default_rng(seed))
             labels = detect_artifacts(rr)
-            found = labels != ""
+            found = flagged(labels)
             hits += np.sum(found & truth)
             misses += np.sum(~found & truth)
             true_neg += np.sum(~found & ~truth)
@@ -39,9 +39,11 @@ def test_injected_artifacts_are_found_and_corrected():
             rmssd_error.append(time_domain(fixed).rmssd_ms / time_domain(clean).rmssd_ms - 1)
     assert hits / (hits + misses) >= 0.95, "sensitivity"
     assert true_neg / (true_neg + false_pos) >= 0.99, "specificity"
-    # Typically within 5 % of the clean value; single cases reach about 9 %.
-    assert np.mean(np.abs(rmssd_error)) <= 0.05
-    assert np.max(np.abs(rmssd_error)) <= 0.10
+    # Within 5 % of the clean value; on the most variable recording (M4, RMSSD 99 ms) a single
+    # case reaches 6 %.
+    assert np.mean(np.abs(rmssd_error)) <= 0.03
+    assert np.mean(np.abs(rmssd_error) <= 0.05) >= 0.9
+    assert np.max(np.abs(rmssd_error)) <= 0.07
 
 
 def test_labelled_premature_beats_of_mitdb100():
@@ -49,7 +51,7 @@ def test_labelled_premature_beats_of_mitdb100():
     # The RR ending at an abnormal beat and the one after it are both disturbed.
     truth = (rec.beat_labels != "N") | (np.roll(rec.beat_labels, 1) != "N")
     truth[0] = False
-    found = detect_artifacts(rec.rr_ms) != ""
+    found = flagged(detect_artifacts(rec.rr_ms))
     assert np.mean(found[truth]) >= 0.95
     assert np.mean(~found[~truth]) >= 0.99
 

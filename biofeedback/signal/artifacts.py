@@ -11,7 +11,8 @@ artefact correction using novel beat classification*, J Med Eng Technol 43(3):17
   (the NPN / PNP pattern), bounded by the lines with ``c1 = 0.13, c2 = 0.17``;
 * *long* / *short*: a large ``dRR`` followed by the opposite jump (or ``|mRR| > 3 Th2``);
   a long one that halves to the local median is *missed*, a short one that adds up with the
-  next to the local median is *extra*.
+  next to the local median is *extra*;
+* (our addition) both intervals around a premature beat are labelled *ectopic*.
 
 Correction: extra beats are merged with the next interval, missed beats split in two,
 ectopic, long and short intervals replaced by a cubic spline through the normal beats.
@@ -83,27 +84,38 @@ def detect_artifacts(rr_ms: np.ndarray) -> np.ndarray:
     s12 = np.where(positive, np.maximum(prev, nxt), np.minimum(prev, nxt))
     s22 = np.where(drrs >= 0, np.minimum(nxt, nxt2), np.maximum(nxt, nxt2))
 
-    ectopic = ((drrs > 1) & (s12 < -C1 * drrs - C2)) | ((drrs < -1) & (s12 > -C1 * drrs + C2))
+    centre_p = (drrs > 1) & (s12 < -C1 * drrs - C2)  # a long interval between short ones
+    centre_n = (drrs < -1) & (s12 > -C1 * drrs + C2)  # a short interval between long ones
+    # The interval returning to normal after a detected one mirrors it: it is not a new event
+    # (in a sequential scan, the beat after a detection is skipped).
+    after_p = _shift(centre_p.astype(float), -1) > 0
+    after_n = _shift(centre_n.astype(float), -1) > 0
+    centre_p &= ~after_n
+    centre_n &= ~after_p
+    ectopic = centre_p | centre_n
     big = np.abs(mrrs) > 3
     long_ = ((drrs > 1) & (s22 < -1)) | (big & (rr > med))
     short = ((drrs < -1) & (s22 > 1)) | (big & (rr < med))
     missed = long_ & (np.abs(rr / 2.0 - med) < th2)
     extra = short & (np.abs(rr + _shift(rr, 1, np.nan) - med) < th2)
 
-    # A premature beat disturbs two intervals: the short one and the pause after it. Label
-    # both (an addition to the paper's rules, which mark one of them): the partner of an
-    # ectopic interval, and a short interval that adds up with the next to two median beats.
-    partner = _shift(ectopic.astype(float), 1) > 0
-    paired = short & (np.abs(rr + _shift(rr, 1, np.nan) - 2.0 * med) < th2)
-    ectopic = ectopic | partner | paired | (_shift(paired.astype(float), -1) > 0)
-
-    # Later assignments take precedence: a beat that merges or splits into median beats is
-    # extra or missed whatever its neighbours look like.
     labels[short] = "short"
     labels[long_] = "long"
     labels[ectopic] = "ectopic"
     labels[extra] = "extra"
     labels[missed] = "missed"
+
+    # A premature beat disturbs two intervals, the short one and the pause after it; label
+    # both (an addition to the paper's rules, which mark one of them). The partner of a short
+    # ectopic interval is the next one, of a long one the previous; a short interval that adds
+    # up with the next to two median beats is a premature beat with its compensatory pause.
+    # The pause is never a missed beat, so it is not split.
+    paired = short & ~extra & (np.abs(rr + _shift(rr, 1, np.nan) - 2.0 * med) < th2)
+    starts_pair = centre_n | paired
+    partner = (_shift(starts_pair.astype(float), -1) > 0) | (
+        _shift(centre_p.astype(float), 1) > 0)
+    labels[paired] = "ectopic"
+    labels[partner & (labels != "extra")] = "ectopic"
     return labels
 
 
