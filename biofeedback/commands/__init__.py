@@ -1,0 +1,1 @@
+"""The subcommands of the ``biofeedback`` command line, one module per family."""

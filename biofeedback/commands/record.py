@@ -1,0 +1,233 @@
+"""``biofeedback record`` and ``replay``: a headless session, live or from a recording."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from .. import __version__
+from ..devices.replay import ReplaySource
+from ..devices.source import SessionClock, open_source
+from ..signal.coherence import LEVEL_NAMES
+from ..storage.library import Library
+from ..storage.paths import data_dir, sessions_dir
+from ..storage.session import MetricsFile, SessionWriter
+from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
+from ..training.protocols import PROTOCOL_NAMES, Protocol, make_protocol, unpaced_protocol
+from ..training.session import (
+    SessionResult,
+    SessionRunner,
+    SessionSettings,
+    SessionUpdate,
+    settings_from_dict,
+)
+from ..types import DeviceEvent
+from .common import UserError
+
+
+def _rating(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 10:
+        raise argparse.ArgumentTypeError("a stress rating is 0-10")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
+    r = sub.add_parser("record", parents=parents, help="record a headless session",
+                       description="Run a session from a source into a session folder, "
+                       "printing a live line. Ctrl-C stops it cleanly.")
+    r.add_argument("--source", default="sim", metavar="SPEC",
+                   help="sim, sim:hr=65,rf=5.5,seed=1, replay:PATH[@SPEED] (default: sim)")
+    r.add_argument("--duration", type=_positive, default=600.0, metavar="S",
+                   help="session length in seconds (default 600)")
+    r.add_argument("--protocol", choices=PROTOCOL_NAMES, default="free")
+    r.add_argument("--client", metavar="NAME", help="the client this session belongs to")
+    r.add_argument("--rate", type=float, metavar="BPM",
+                   help=f"pacer rate, breaths/min ({MIN_RATE_BPM:g}-{MAX_RATE_BPM:g}; default: "
+                   "the client's resonance rate, else 6)")
+    r.add_argument("--inhale-ratio", type=float, default=0.4, metavar="F",
+                   help="share of each breath spent breathing in (default 0.4)")
+    r.add_argument("--challenge", type=int, choices=(1, 2, 3, 4), default=1)
+    r.add_argument("--speed", type=_positive, default=1.0, metavar="X",
+                   help="run the session clock X times faster (simulation and replay)")
+    r.add_argument("--pre-rating", type=_rating, metavar="0-10", help="stress before")
+    r.add_argument("--notes", default="", help="free text stored with the session")
+    r.add_argument("--lsl", action="store_true",
+                   help="publish RR, HR, coherence and pacer as Lab Streaming Layer streams")
+    r.set_defaults(func=run_record)
+
+    p = sub.add_parser("replay", parents=parents, help="play a recording back headless",
+                       description="Feed a session folder or RR file through the live "
+                       "analyzer as it ran, printing the live line.")
+    p.add_argument("path", metavar="PATH", help="session folder or RR file")
+    p.add_argument("--speed", type=_positive, default=1.0, metavar="X")
+    p.add_argument("--metrics", metavar="OUT.csv",
+                   help="write what a live user would have seen, as metrics.csv rows")
+    p.add_argument("--lsl", action="store_true", help="publish as Lab Streaming Layer streams")
+    p.set_defaults(func=run_replay)
+
+
+class LiveLine:
+    """The one-line live display of the CLI: rewritten in place on a terminal, else printed
+    every ``every_s`` wall seconds."""
+
+    def __init__(self, out: TextIO = sys.stdout, every_s: float | None = None) -> None:
+        self.out = out
+        self.tty = out.isatty()
+        self.every_s = every_s if every_s is not None else (0.2 if self.tty else 5.0)
+        self._last = 0.0
+
+    def __call__(self, update: SessionUpdate | DeviceEvent) -> None:
+        if isinstance(update, DeviceEvent):
+            if update.kind in ("disconnected", "connected", "gap", "marker"):
+                self._print(f"[{_clock(update.t_s)}] {update.kind} {update.value}".rstrip(),
+                            force=True)
+            return
+        now = time.monotonic()
+        if now - self._last < self.every_s:
+            return
+        self._last = now
+        m = update.metrics
+        coherence = ("--" if update.level < 0 else
+                     f"{m.coherence_ratio:4.2f} {LEVEL_NAMES[update.level]}")
+        pacer = "no pacer" if update.pacer is None else (
+            f"{update.pacer.stage} {update.pacer.stage_left_s:3.1f} s "
+            f"@ {update.pacer.rate_bpm:.1f}/min")
+        rmssd = "--" if m.rmssd_ms != m.rmssd_ms else f"{m.rmssd_ms:5.1f}"
+        self._print(f"{_clock(m.t_s)}  HR {m.hr_bpm:5.1f}  RMSSD {rmssd} ms  "
+                    f"coherence {coherence:<12} {update.step}: {pacer}")
+
+    def _print(self, text: str, force: bool = False) -> None:
+        if self.tty:
+            self.out.write("\r\033[K" + text + ("\n" if force else ""))
+        else:
+            self.out.write(text + "\n")
+        self.out.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            self.out.write("\n")
+
+
+def _clock(t_s: float) -> str:
+    minutes, seconds = divmod(int(t_s), 60)
+    return f"{minutes:02d}:{seconds:02d}"
+
+
+def _print_summary(result: SessionResult, out: TextIO = sys.stdout) -> None:
+    s = result.summary
+    if s.get("n_beats", 0) < 2:
+        out.write(f"session {result.end_status}: no beats\n")
+        return
+    out.write(f"session {result.end_status}: {s['n_beats']} beats, mean HR "
+              f"{s['mean_hr_bpm']:.1f} bpm, RMSSD {s['rmssd_ms']:.1f} ms, coherence "
+              f"{s['coherence_ratio']:.2f}")
+    if s.get("time_high_pct") is not None:
+        out.write(f" (high {s['time_high_pct']:.0f} %, medium {s['time_medium_pct']:.0f} %, "
+                  f"low {s['time_low_pct']:.0f} %), achievement {s['achievement']}")
+    out.write("\n")
+
+
+async def _run(runner: SessionRunner) -> SessionResult:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, runner.stop)
+    try:
+        return await runner.run()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _attach_lsl(runner: SessionRunner, enabled: bool) -> None:
+    if enabled:
+        from ..streaming import LslOutlet  # imports pylsl only when asked
+
+        runner.subscribe(LslOutlet())
+
+
+def run_record(args: argparse.Namespace) -> int:
+    root = data_dir(args.data_dir)
+    try:
+        protocol = make_protocol(args.protocol, args.duration)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    meta: dict[str, Any] = {"app_version": __version__, "source": args.source,
+                            "pre_rating": args.pre_rating, "post_rating": None,
+                            "notes": args.notes}
+    rate = args.rate
+    with Library(root) as library:
+        if args.client:
+            profile = library.client(args.client)
+            meta.update(client_id=profile["id"], client_name=profile["name"])
+            rate = rate or profile.get("resonance_bpm")
+    settings = SessionSettings(duration_s=args.duration, protocol=args.protocol,
+                               rate_bpm=rate or 6.0, inhale_ratio=args.inhale_ratio,
+                               challenge=args.challenge)
+    if not MIN_RATE_BPM <= settings.rate_bpm <= MAX_RATE_BPM:
+        raise UserError(f"--rate must be within {MIN_RATE_BPM:g}-{MAX_RATE_BPM:g} breaths/min")
+    if not 0.2 <= settings.inhale_ratio <= 0.8:
+        raise UserError("--inhale-ratio must be within 0.2-0.8")
+
+    holder: dict[str, SessionRunner] = {}
+    source = open_source(args.source, lambda t: holder["runner"].breathing_target(t))
+    start = datetime.now().astimezone()
+    meta.update(device=source.describe(), settings=settings.to_dict(),
+                protocol=protocol.to_dict(), speed=args.speed)
+    writer = SessionWriter.create(sessions_dir(root), meta, start)
+    runner = SessionRunner(source, settings, writer, SessionClock(args.speed), protocol=protocol)
+    holder["runner"] = runner
+    line = LiveLine()
+    runner.subscribe(line)
+    _attach_lsl(runner, args.lsl)
+    print(f"recording into {writer.folder}")
+    result = asyncio.run(_run(runner))
+    line.finish()
+    _print_summary(result)
+    with Library(root) as library:
+        library.index_session(writer.folder)
+    print(f"saved {writer.folder}")
+    if result.error:
+        print(f"biofeedback record: error: {result.error}; what was recorded is kept",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    source = ReplaySource.open(args.path)
+    meta = source.meta
+    settings = (settings_from_dict(meta["settings"]) if "settings" in meta
+                else SessionSettings())
+    settings = SessionSettings(**{**settings.__dict__, "duration_s": None})
+    protocol = Protocol.from_dict(meta["protocol"]) if "protocol" in meta else unpaced_protocol()
+    recorder = MetricsFile(Path(args.metrics)) if args.metrics else None
+    runner = SessionRunner(source, settings, recorder, SessionClock(source.speed or args.speed),
+                           protocol=protocol)
+    for t, kind, value in source.commands:
+        if kind == "pacer_rate":
+            runner.pacer.set_rate(t, float(value))
+    line = LiveLine()
+    runner.subscribe(line)
+    _attach_lsl(runner, args.lsl)
+    result = asyncio.run(_run(runner))
+    line.finish()
+    _print_summary(result)
+    if result.error:
+        print(f"biofeedback replay: error: {result.error}", file=sys.stderr)
+        return 1
+    return 0
+

@@ -1,0 +1,91 @@
+"""The Source interface every producer of beats implements, and the session clock.
+
+A source is an async stream of :class:`~biofeedback.types.Beat` and
+:class:`~biofeedback.types.DeviceEvent` values; it knows nothing of analysis, recording or
+display. Sources are opened from a spec string (DESIGN.md, "Source spec"):
+``sim[:key=value,...]``, ``replay:PATH[@SPEED]``, ``ble[:ADDRESS|:name=NAME]``.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from ..types import Beat, DeviceEvent
+
+#: Target lung volume (0..1) the person is asked to breathe at a session time, or None when
+#: no pacer is shown.
+BreathingTarget = Callable[[float], float | None]
+
+
+class SourceError(Exception):
+    """A source that cannot be opened or has failed; ``str()`` is a one-line reason."""
+
+
+class SessionClock:
+    """Session time in seconds, running ``speed`` times faster than the wall clock."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        if not speed > 0:
+            raise ValueError("speed must be positive")
+        self.speed = speed
+        self._t0 = time.monotonic()
+
+    def now(self) -> float:
+        return (time.monotonic() - self._t0) * self.speed
+
+    async def sleep_until(self, t_s: float) -> None:
+        delay = (t_s - self.now()) / self.speed
+        await asyncio.sleep(max(delay, 0.0))
+
+
+class Source(abc.ABC):
+    """A producer of beats. ``describe()`` goes into ``session.json`` as the device."""
+
+    @abc.abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """Name, address, firmware, battery... whatever the source knows about itself."""
+
+    @abc.abstractmethod
+    def stream(self, clock: SessionClock) -> AsyncIterator[Beat | DeviceEvent]:
+        """Beats and events in time order, each delivered when the clock reaches it."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the device; the stream ends."""
+
+
+def parse_options(text: str, allowed: dict[str, type]) -> dict[str, Any]:
+    """``"hr=65,rf=5.5"`` into typed values; unknown keys or bad values raise SourceError."""
+    out: dict[str, Any] = {}
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or key not in allowed:
+            raise SourceError(f"unknown option {item!r} (options: {', '.join(allowed)})")
+        try:
+            out[key] = allowed[key](value)
+        except ValueError:
+            raise SourceError(f"option {key} needs a {allowed[key].__name__}, "
+                              f"not {value!r}") from None
+    return out
+
+
+def open_source(spec: str, breathing: BreathingTarget | None = None) -> Source:
+    """Open the source a spec names. ``breathing`` lets the simulated strap follow the pacer."""
+    kind, _, rest = spec.partition(":")
+    if kind == "sim":
+        from .simulated import SimulatedStrap, sim_params
+
+        return SimulatedStrap(sim_params(rest), breathing)
+    if kind == "replay":
+        from .replay import ReplaySource
+
+        if not rest:
+            raise SourceError("replay needs a path: replay:PATH or replay:PATH@SPEED")
+        return ReplaySource.open(rest)
+    if kind == "ble":
+        raise SourceError("Bluetooth straps are not supported yet in this build; "
+                          "use --source sim or replay:PATH")
+    raise SourceError(f"unknown source {spec!r} (use sim, sim:hr=65,rf=5.5, replay:PATH or ble)")

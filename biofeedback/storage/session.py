@@ -1,0 +1,273 @@
+"""Session folders: the recording format and the source of truth (DESIGN.md).
+
+One folder per session, ``YYYYMMDDTHHMMSS_<id>``, holding plain files:
+
+* ``session.json`` — metadata; written at the start with ``end_status: recording`` and replaced
+  atomically (temporary file, fsync, rename, fsync of the folder) at the end;
+* ``beats.csv`` — ``t_s, rr_ms, hr_bpm, contact, artifact, arrival_s``, one row per beat;
+* ``events.csv`` — ``t_s, kind, value``: connections, battery, pacer and protocol steps, markers;
+* ``metrics.csv`` — what the user saw after each beat.
+
+Rows are appended and flushed (and fsynced) at least once a second, so a session killed at any
+moment loses at most the last second. The reader tolerates a torn last line and reports what
+it skipped; a folder still marked ``recording`` reads back as ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..types import Beat
+from .paths import fsync_dir, open_private, private_dir
+from .rrfiles import RecordingError
+
+SCHEMA_VERSION = 1
+BEAT_COLUMNS = ("t_s", "rr_ms", "hr_bpm", "contact", "artifact", "arrival_s")
+EVENT_COLUMNS = ("t_s", "kind", "value")
+METRIC_COLUMNS = ("t_s", "hr_bpm", "rmssd_ms", "coherence", "level", "peak_hz",
+                  "achievement", "pacer_bpm", "step")
+FLUSH_EVERY_S = 1.0
+
+
+class SessionWriteError(Exception):
+    """The recording could not be written; ``str()`` is a one-line reason. What was written
+    before stays readable."""
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    return str(value)
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Replace ``path`` with ``data`` so that a reader sees the old or the new file, never half."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open_private(tmp, "w") as f:
+        json.dump(data, f, indent=2, sort_keys=True)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def new_session_folder(root: Path, start: datetime) -> tuple[Path, str]:
+    """A fresh ``YYYYMMDDTHHMMSS_<id>`` folder under ``root`` (created 0700)."""
+    session_id = uuid.uuid4().hex[:8]
+    folder = root / f"{start.strftime('%Y%m%dT%H%M%S')}_{session_id}"
+    private_dir(root)
+    folder.mkdir(mode=0o700)
+    return folder, session_id
+
+
+class SessionWriter:
+    """Appends a session to its folder. Every method raises :class:`SessionWriteError` on I/O
+    failure (disk full, folder removed); call :meth:`close` in any case."""
+
+    def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
+        self.folder = folder
+        self.meta = {"schema_version": SCHEMA_VERSION, "end_status": "recording", **meta}
+        self._last_flush = time.monotonic()
+        self._closed = False
+        with self._guard():
+            write_json_atomic(folder / "session.json", self.meta)
+            self._files = {name: open_private(folder / f"{name}.csv")
+                           for name in ("beats", "events", "metrics")}
+            self._writers = {name: csv.writer(f) for name, f in self._files.items()}
+            for name, columns in (("beats", BEAT_COLUMNS), ("events", EVENT_COLUMNS),
+                                  ("metrics", METRIC_COLUMNS)):
+                self._writers[name].writerow(columns)
+            self.flush()
+
+    @classmethod
+    def create(cls, root: Path, meta: dict[str, Any], start: datetime) -> SessionWriter:
+        try:
+            folder, session_id = new_session_folder(root, start)
+        except OSError as exc:
+            raise SessionWriteError(f"cannot create a session folder in {root}: "
+                                    f"{exc.strerror or exc}") from None
+        return cls(folder, {"session_id": session_id, "start_time": start.isoformat(), **meta})
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            raise SessionWriteError(f"cannot write the recording in {self.folder}: "
+                                    f"{exc.strerror or exc}") from None
+
+    def _row(self, name: str, values: tuple[Any, ...]) -> None:
+        with self._guard():
+            self._writers[name].writerow([_cell(v) for v in values])
+            if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
+                self.flush()
+
+    def beat(self, beat: Beat, artifact: bool) -> None:
+        self._row("beats", (beat.t_s, beat.rr_ms, beat.hr_bpm, beat.contact, artifact,
+                            beat.arrival_s))
+
+    def event(self, t_s: float, kind: str, value: Any = "") -> None:
+        self._row("events", (t_s, kind, value))
+
+    def metrics(self, row: dict[str, Any]) -> None:
+        self._row("metrics", tuple(row.get(c) for c in METRIC_COLUMNS))
+
+    def flush(self) -> None:
+        with self._guard():
+            for f in self._files.values():
+                f.flush()
+                os.fsync(f.fileno())
+        self._last_flush = time.monotonic()
+
+    def close(self, end_status: str, **updates: Any) -> None:
+        """Flush, close the files and record how the session ended (atomically)."""
+        if self._closed:
+            return
+        self._closed = True
+        errors = []
+        for f in getattr(self, "_files", {}).values():
+            try:
+                f.close()
+            except OSError as exc:
+                errors.append(exc)
+        self.meta.update(updates, end_status=end_status)
+        with self._guard():
+            write_json_atomic(self.folder / "session.json", self.meta)
+            if errors:
+                raise errors[0]
+
+
+@dataclass
+class SessionRecord:
+    """A session folder read back. Arrays are per beat (``beats``) or per metrics row."""
+
+    folder: Path
+    meta: dict[str, Any]
+    beats: dict[str, np.ndarray]
+    events: list[tuple[float, str, str]]
+    metrics: dict[str, np.ndarray]
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def end_status(self) -> str:
+        status = self.meta.get("end_status", "interrupted")
+        return "interrupted" if status == "recording" else status
+
+    @property
+    def session_id(self) -> str:
+        return str(self.meta.get("session_id", self.folder.name.rsplit("_", 1)[-1]))
+
+
+def is_session_folder(path: Path) -> bool:
+    return path.is_dir() and (path / "session.json").is_file()
+
+
+def _read_table(path: Path, columns: tuple[str, ...], skipped: list[str]) -> list[list[str]]:
+    """Rows of a CSV we wrote; a torn or malformed row is skipped and reported."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        skipped.append(f"{path.name}: missing")
+        return []
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or tuple(rows[0]) != columns:
+        raise RecordingError(f"{path}: not a session table (header {rows[0] if rows else []})")
+    body = []
+    torn_tail = not text.endswith("\n")
+    for i, row in enumerate(rows[1:], start=2):
+        last = i == len(rows)
+        if len(row) != len(columns) or (last and torn_tail):
+            skipped.append(f"{path.name}: line {i} {'torn' if last else 'malformed'}, skipped")
+            continue
+        body.append(row)
+    return body
+
+
+def _parse(rows: list[list[str]], columns: tuple[str, ...], text: tuple[str, ...],
+           name: str, skipped: list[str]) -> dict[str, np.ndarray]:
+    """Columns as arrays: floats (empty cell: NaN), or strings for the ``text`` columns."""
+    parsed = []
+    for row in rows:
+        try:
+            parsed.append([cell if col in text else (float(cell) if cell else math.nan)
+                           for col, cell in zip(columns, row, strict=True)])
+        except ValueError:
+            skipped.append(f"{name}: a row with a non-number, skipped")
+    return {col: np.array([r[i] for r in parsed], dtype=str if col in text else float)
+            for i, col in enumerate(columns)}
+
+
+def read_session(folder: str | Path) -> SessionRecord:
+    """Read a session folder; raises :class:`RecordingError` when it is not one."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RecordingError(f"{folder}: no such session folder")
+    try:
+        meta = json.loads((folder / "session.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RecordingError(f"{folder}: not a session folder (no session.json)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RecordingError(f"{folder}/session.json: unreadable ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("schema_version", 0) > SCHEMA_VERSION:
+        raise RecordingError(f"{folder}: session schema {meta.get('schema_version')!r} is newer "
+                             "than this program reads")
+    skipped: list[str] = []
+    tables = {}
+    for name, columns, text in (("beats", BEAT_COLUMNS, ()),
+                                ("events", EVENT_COLUMNS, ("kind", "value")),
+                                ("metrics", METRIC_COLUMNS, ("step",))):
+        rows = _read_table(folder / f"{name}.csv", columns, skipped)
+        tables[name] = _parse(rows, columns, text, f"{name}.csv", skipped)
+    beats, ev, metrics = tables["beats"], tables["events"], tables["metrics"]
+    beats["artifact"] = beats["artifact"] == 1.0
+    events = list(zip(ev["t_s"].tolist(), ev["kind"].tolist(), ev["value"].tolist(),
+                      strict=True))
+    return SessionRecord(folder, meta, beats, events, metrics, skipped)
+
+
+class MetricsFile:
+    """A recorder that writes only ``metrics.csv``-formatted rows to one file (``replay
+    --metrics``): what a live user would have seen, in the same format as a session's."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._file = open_private(path, "w")
+        except OSError as exc:
+            raise SessionWriteError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(METRIC_COLUMNS)
+
+    def beat(self, beat: Beat, artifact: bool) -> None:
+        pass
+
+    def event(self, t_s: float, kind: str, value: Any = "") -> None:
+        pass
+
+    def metrics(self, row: dict[str, Any]) -> None:
+        try:
+            self._writer.writerow([_cell(row.get(c)) for c in METRIC_COLUMNS])
+        except OSError as exc:
+            raise SessionWriteError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
+
+    def close(self, end_status: str, **updates: Any) -> None:
+        self._file.close()

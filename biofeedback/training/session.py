@@ -1,0 +1,248 @@
+"""The session runner: source → causal artifact filter → LiveAnalyzer → recorder → subscribers.
+
+One direction only. The runner consumes beats and device events from a source, analyses each
+beat, writes beats, events and metrics through the recorder, and hands every update to its
+subscribers (the CLI's live line, the GUI, an LSL outlet). Commands come in as method calls:
+:meth:`SessionRunner.stop`, :meth:`~SessionRunner.marker`, :meth:`~SessionRunner.set_rate`.
+
+Everything written to ``metrics.csv`` is a function of the beats and of the pacer's schedule,
+so replaying a recording through a runner reproduces its metrics exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from typing import Protocol as TypingProtocol
+
+import numpy as np
+
+from ..devices.source import SessionClock, Source
+from ..signal import LiveAnalyzer, LiveMetrics, LiveParams, summarize
+from ..signal.coherence import LEVEL_NAMES, coherence_level
+from ..signal.windows import GAP_TOLERANCE_MS
+from ..types import Beat, DeviceEvent
+from .pacer import BreathShape, Pacer, PacerState
+from .protocols import Protocol, make_protocol
+
+
+class Recorder(TypingProtocol):
+    """What the runner writes to (a :class:`~biofeedback.storage.session.SessionWriter`)."""
+
+    def beat(self, beat: Beat, artifact: bool) -> None: ...
+    def event(self, t_s: float, kind: str, value: Any = "") -> None: ...
+    def metrics(self, row: dict[str, Any]) -> None: ...
+    def close(self, end_status: str, **updates: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """Everything that shapes a session; stored in ``session.json``."""
+
+    duration_s: float | None = 600.0  # None: until the source ends or stop()
+    protocol: str = "free"
+    rate_bpm: float = 6.0
+    inhale_ratio: float = 0.4
+    challenge: int = 1
+    live: LiveParams = field(default_factory=LiveParams)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SessionUpdate:
+    """What subscribers receive after each beat."""
+
+    beat: Beat
+    metrics: LiveMetrics
+    level: int  # coherence level: -1 none yet, 0 low, 1 medium, 2 high
+    achievement: int
+    step: str
+    pacer: PacerState | None  # None while the protocol step has no pacer
+
+
+@dataclass
+class SessionResult:
+    end_status: str  # "completed" or "stopped"
+    n_beats: int
+    summary: dict[str, Any]
+    error: str | None = None
+
+
+Subscriber = Callable[[SessionUpdate | DeviceEvent], None]
+
+
+def build_pacer(settings: SessionSettings, protocol: Protocol) -> Pacer:
+    """The pacer of a session: it starts at the first paced step."""
+    start = next((s.start_s for s in protocol.steps if s.paced), 0.0)
+    return Pacer.fixed(settings.rate_bpm, BreathShape(settings.inhale_ratio), t_s=start)
+
+
+class SessionRunner:
+    """Runs one session. Create, :meth:`subscribe`, then ``await run()``."""
+
+    def __init__(
+        self,
+        source: Source,
+        settings: SessionSettings,
+        recorder: Recorder | None = None,
+        clock: SessionClock | None = None,
+        pacer: Pacer | None = None,
+        protocol: Protocol | None = None,
+    ) -> None:
+        self.source = source
+        self.settings = settings
+        self.recorder = recorder
+        self.clock = clock or SessionClock()
+        self.protocol = protocol or make_protocol(settings.protocol, settings.duration_s or 0.0)
+        self.pacer = pacer or build_pacer(settings, self.protocol)
+        self.analyzer = LiveAnalyzer(settings.live)
+        self._subscribers: list[Subscriber] = []
+        self._stop = asyncio.Event()
+        self._step = ""
+        self._level = -1
+        self._achievement = 0
+        self._levels: list[int] = []
+        self._t: list[float] = []
+        self._rr: list[float] = []
+        self._last_beat: Beat | None = None
+        self._error: str | None = None
+
+    # -- commands ------------------------------------------------------------------------
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.append(subscriber)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def marker(self, note: str = "") -> None:
+        self._record_event(self.clock.now(), "marker", note)
+
+    def set_rate(self, rate_bpm: float, t_s: float | None = None) -> None:
+        t = self.clock.now() if t_s is None else t_s
+        self.pacer.set_rate(t, rate_bpm)
+        self._record_event(t, "pacer_rate", f"{rate_bpm:g}")
+
+    def breathing_target(self, t_s: float) -> float | None:
+        """Target lung volume at ``t_s``, or None when this step shows no pacer."""
+        return self.pacer.volume(t_s) if self.protocol.step_at(t_s).paced else None
+
+    # -- the loop ------------------------------------------------------------------------
+    def _record_event(self, t_s: float, kind: str, value: Any = "") -> None:
+        if self.recorder is not None and self._error is None:
+            try:
+                self.recorder.event(t_s, kind, value)
+            except Exception as exc:  # SessionWriteError
+                self._fail(str(exc))
+        for s in self._subscribers:
+            s(DeviceEvent(t_s, kind, str(value)))
+
+    def _fail(self, message: str) -> None:
+        self._error = message
+        self._stop.set()
+
+    def _on_beat(self, beat: Beat) -> None:
+        step = self.protocol.step_at(beat.t_s)
+        if step.name != self._step:
+            self._step = step.name
+            self._record_event(step.start_s, "step", step.name)
+            if step.paced:
+                self._record_event(step.start_s, "pacer_rate",
+                                   f"{self.pacer.rate_at(step.start_s):g}")
+        previous = self._last_beat
+        if previous is not None:
+            lost_s = beat.t_s - previous.t_s - beat.rr_ms / 1000.0
+            if lost_s * 1000.0 > GAP_TOLERANCE_MS:
+                self._record_event(beat.t_s - beat.rr_ms / 1000.0, "gap", f"{lost_s:.3f}")
+        self._last_beat = beat
+
+        m = self.analyzer.add_beat(beat.t_s, beat.rr_ms, beat.contact)
+        if m.coherence_updated:
+            self._level = int(coherence_level(m.coherence_ratio, self.settings.challenge))
+            self._achievement += max(self._level, 0)
+            self._levels.append(self._level)
+        self._t.append(beat.t_s)
+        self._rr.append(beat.rr_ms)
+        pacer = self.pacer.state(beat.t_s) if step.paced else None
+        if self.recorder is not None and self._error is None:
+            try:
+                self.recorder.beat(beat, m.flagged)
+                self.recorder.metrics({
+                    "t_s": beat.t_s, "hr_bpm": m.hr_bpm, "rmssd_ms": m.rmssd_ms,
+                    "coherence": m.coherence_ratio, "level": self._level,
+                    "peak_hz": m.coherence_peak_hz, "achievement": self._achievement,
+                    "pacer_bpm": pacer.rate_bpm if pacer else None, "step": step.name,
+                })
+            except Exception as exc:  # SessionWriteError
+                self._fail(str(exc))
+        update = SessionUpdate(beat, m, self._level, self._achievement, step.name, pacer)
+        for s in self._subscribers:
+            s(update)
+
+    async def _consume(self) -> None:
+        async for item in self.source.stream(self.clock):
+            if self._stop.is_set():
+                return
+            duration = self.settings.duration_s
+            if duration is not None and item.t_s > duration:
+                return
+            if isinstance(item, Beat):
+                self._on_beat(item)
+            else:
+                self._record_event(item.t_s, item.kind, item.value)
+
+    async def run(self) -> SessionResult:
+        """Run until the duration passes, the source ends or :meth:`stop` is called."""
+        consume = asyncio.create_task(self._consume())
+        stopped = asyncio.create_task(self._stop.wait())
+        done, _ = await asyncio.wait({consume, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped_early = stopped in done and consume not in done
+        for task in (consume, stopped):
+            task.cancel()
+        await asyncio.gather(consume, stopped, return_exceptions=True)
+        if consume in done and consume.exception() is not None:
+            exc = consume.exception()
+            self._error = self._error or f"{type(exc).__name__}: {exc}"
+        await self.source.close()
+        status = "stopped" if (stopped_early or self._error) else "completed"
+        summary = self.summary()
+        if self.recorder is not None:
+            try:
+                self.recorder.close(status, summary=summary,
+                                    duration_s=self._t[-1] if self._t else 0.0,
+                                    **({"error": self._error} if self._error else {}))
+            except Exception as exc:  # SessionWriteError
+                self._error = self._error or str(exc)
+        return SessionResult(status, len(self._t), summary, self._error)
+
+    def summary(self) -> dict[str, Any]:
+        """The session's HRV summary and time in each coherence level."""
+        out: dict[str, Any] = {"n_beats": len(self._t)}
+        if len(self._t) >= 2:
+            s = summarize(np.array(self._t), np.array(self._rr))
+            out.update({k: s[k] for k in ("mean_hr_bpm", "rmssd_ms", "sdnn_ms", "lf_ms2",
+                                          "hf_ms2", "coherence_ratio", "coherence_peak_hz",
+                                          "artifacts_pct")})
+        levels = np.array(self._levels)
+        scored = levels[levels >= 0]
+        for i, name in enumerate(LEVEL_NAMES):
+            out[f"time_{name}_pct"] = float(np.mean(scored == i) * 100) if scored.size else None
+        out["achievement"] = self._achievement
+        return out
+
+
+def settings_from_dict(d: dict[str, Any]) -> SessionSettings:
+    """Rebuild settings from ``session.json`` (JSON turned tuples into lists)."""
+    from ..signal import CausalFilterParams, CoherenceParams
+
+    live = dict(d.get("live") or {})
+    coh = {k: tuple(v) if isinstance(v, list) else v
+           for k, v in (live.pop("coherence", None) or {}).items()}
+    filt = live.pop("artifact_filter", None) or {}
+    known = {k: v for k, v in d.items() if k in SessionSettings.__dataclass_fields__}
+    known["live"] = LiveParams(coherence=CoherenceParams(**coh),
+                               artifact_filter=CausalFilterParams(**filt), **live)
+    return SessionSettings(**known)

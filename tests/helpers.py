@@ -1,0 +1,40 @@
+"""Running sessions in-process for tests."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+from biofeedback.devices.source import SessionClock, open_source
+from biofeedback.storage.session import SessionWriter
+from biofeedback.training.protocols import make_protocol
+from biofeedback.training.session import SessionRunner, SessionSettings
+
+FAST = 2000.0
+
+
+def record_sim(root: Path, spec: str = "sim:seed=1", duration_s: float = 300.0,
+               protocol: str = "free", speed: float = FAST, commands=None):
+    """Record a simulated session into ``root``; returns (runner, result, folder, updates)."""
+    settings = SessionSettings(duration_s=duration_s, protocol=protocol)
+    proto = make_protocol(protocol, duration_s)
+    holder = {}
+    source = open_source(spec, lambda t: holder["r"].breathing_target(t))
+    meta = {"settings": settings.to_dict(), "protocol": proto.to_dict(),
+            "device": source.describe(), "source": spec}
+    writer = SessionWriter.create(root, meta, datetime.now().astimezone())
+    runner = SessionRunner(source, settings, writer, SessionClock(speed), protocol=proto)
+    holder["r"] = runner
+    updates = []
+    runner.subscribe(updates.append)
+
+    async def go():
+        task = asyncio.create_task(runner.run())
+        for delay, command in commands or []:
+            await asyncio.sleep(delay)
+            command(runner)
+        return await task
+
+    result = asyncio.run(go())
+    return runner, result, writer.folder, updates
