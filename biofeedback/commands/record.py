@@ -197,14 +197,14 @@ def run_record(args: argparse.Namespace) -> int:
     result = asyncio.run(_run(runner))
     line.finish()
     _print_summary(result)
-    with Library(root) as library:
-        library.index_session(writer.folder)
-    print(f"saved {writer.folder}")
     if result.error:
         print(f"biofeedback record: error: {result.error}; what was recorded is kept",
               file=sys.stderr)
-        return 1
-    return 0
+    if writer.folder.is_dir():
+        with Library(root) as library:
+            library.index_session(writer.folder)
+        print(f"saved {writer.folder}")
+    return 1 if result.error else 0
 
 
 def run_replay(args: argparse.Namespace) -> int:

@@ -136,6 +136,10 @@ class SessionWriter:
             for f in self._files.values():
                 f.flush()
                 os.fsync(f.fileno())
+                # Writing to a removed folder succeeds silently on POSIX: look for it.
+                if os.fstat(f.fileno()).st_nlink == 0:
+                    raise SessionWriteError(f"the session folder {self.folder} was removed "
+                                            "while recording")
         self._last_flush = time.monotonic()
 
     def close(self, end_status: str, **updates: Any) -> None:
