@@ -19,13 +19,11 @@ def record_sim(root: Path, spec: str = "sim:seed=1", duration_s: float = 300.0,
     """Record a simulated session into ``root``; returns (runner, result, folder, updates)."""
     settings = SessionSettings(duration_s=duration_s, protocol=protocol)
     proto = make_protocol(protocol, duration_s)
-    holder = {}
-    source = open_source(spec, lambda t: holder["r"].breathing_target(t))
+    source = open_source(spec)
     meta = {"settings": settings.to_dict(), "protocol": proto.to_dict(),
             "device": source.describe(), "source": spec}
     writer = SessionWriter.create(root, meta, datetime.now().astimezone())
     runner = SessionRunner(source, settings, writer, SessionClock(speed), protocol=proto)
-    holder["r"] = runner
     updates = []
     runner.subscribe(updates.append)
 

@@ -10,26 +10,16 @@ from biofeedback.devices.replay import ReplaySource
 from biofeedback.devices.source import SessionClock
 from biofeedback.signal import causal_flags, windowed_time_domain
 from biofeedback.storage.session import MetricsFile, read_session
-from biofeedback.training.protocols import Protocol
 from biofeedback.training.session import (
-    SessionRunner,
-    SessionSettings,
     SessionUpdate,
-    settings_from_dict,
+    replay_runner,
 )
 from biofeedback.types import DeviceEvent
 
 
 def replay_metrics(folder, out):
     source = ReplaySource.open(str(folder))
-    settings = settings_from_dict(source.meta["settings"])
-    runner = SessionRunner(source, SessionSettings(**{**settings.__dict__, "duration_s": None}),
-                           MetricsFile(out), SessionClock(1e6),
-                           protocol=Protocol.from_dict(source.meta["protocol"]))
-    for t, kind, value in source.commands:
-        if kind == "pacer_rate":
-            runner.pacer.set_rate(t, float(value))
-    return asyncio.run(runner.run())
+    return asyncio.run(replay_runner(source, MetricsFile(out), SessionClock(1e6)).run())
 
 
 def test_a_fast_simulated_session_reads_back_beat_for_beat(tmp_path):
@@ -88,11 +78,7 @@ def test_a_disconnect_marks_a_gap_and_the_session_carries_on(tmp_path):
 
 def test_a_real_recording_replayed_through_the_runner(tmp_path):
     source = ReplaySource.open(str(data_file("polar_h10/slow_breathing_10min_ibi.csv")))
-    runner = SessionRunner(source, SessionSettings(duration_s=None), None, SessionClock(1e6),
-                           protocol=Protocol.from_dict(
-                               {"name": "unpaced", "steps": [{"name": "unpaced",
-                                                              "start_s": 0.0,
-                                                              "paced": False}]}))
+    runner = replay_runner(source, clock=SessionClock(1e6))
     seen = []
     runner.subscribe(seen.append)
     result = asyncio.run(runner.run())

@@ -113,9 +113,7 @@ def run_import(args: argparse.Namespace) -> int:
     protocol = unpaced_protocol()
     with Library(root) as library:
         profile = library.client(args.client)
-        beats = {"t_s": rec.t_s, "rr_ms": rec.rr_ms, "hr_bpm": 60000.0 / rec.rr_ms,
-                 "contact": rec.rr_ms * float("nan"), "arrival_s": rec.t_s}
-        source = ReplaySource(path, beats, [], {"source": f"import:{path.name}"})
+        source = ReplaySource.from_rr(rec)
         meta = {"app_version": __version__, "source": f"import:{path.name}",
                 "start_time_from": "file modification time", "client_id": profile["id"],
                 "client_name": profile["name"], "device": {"name": f"imported {rec.format}"},

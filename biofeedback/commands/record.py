@@ -19,13 +19,13 @@ from ..storage.library import Library
 from ..storage.paths import data_dir, sessions_dir
 from ..storage.session import MetricsFile, SessionWriter
 from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
-from ..training.protocols import PROTOCOL_NAMES, Protocol, make_protocol, unpaced_protocol
+from ..training.protocols import PROTOCOL_NAMES, make_protocol
 from ..training.session import (
     SessionResult,
     SessionRunner,
     SessionSettings,
     SessionUpdate,
-    settings_from_dict,
+    replay_runner,
 )
 from ..types import DeviceEvent
 from .common import UserError
@@ -182,14 +182,12 @@ def run_record(args: argparse.Namespace) -> int:
     if not 0.2 <= settings.inhale_ratio <= 0.8:
         raise UserError("--inhale-ratio must be within 0.2-0.8")
 
-    holder: dict[str, SessionRunner] = {}
-    source = open_source(args.source, lambda t: holder["runner"].breathing_target(t))
+    source = open_source(args.source)
     start = datetime.now().astimezone()
     meta.update(device=source.describe(), settings=settings.to_dict(),
                 protocol=protocol.to_dict(), speed=args.speed)
     writer = SessionWriter.create(sessions_dir(root), meta, start)
     runner = SessionRunner(source, settings, writer, SessionClock(args.speed), protocol=protocol)
-    holder["runner"] = runner
     line = LiveLine()
     runner.subscribe(line)
     _attach_lsl(runner, args.lsl)
@@ -209,17 +207,8 @@ def run_record(args: argparse.Namespace) -> int:
 
 def run_replay(args: argparse.Namespace) -> int:
     source = ReplaySource.open(args.path)
-    meta = source.meta
-    settings = (settings_from_dict(meta["settings"]) if "settings" in meta
-                else SessionSettings())
-    settings = SessionSettings(**{**settings.__dict__, "duration_s": None})
-    protocol = Protocol.from_dict(meta["protocol"]) if "protocol" in meta else unpaced_protocol()
     recorder = MetricsFile(Path(args.metrics)) if args.metrics else None
-    runner = SessionRunner(source, settings, recorder, SessionClock(source.speed or args.speed),
-                           protocol=protocol)
-    for t, kind, value in source.commands:
-        if kind == "pacer_rate":
-            runner.pacer.set_rate(t, float(value))
+    runner = replay_runner(source, recorder, SessionClock(source.speed or args.speed))
     line = LiveLine()
     runner.subscribe(line)
     _attach_lsl(runner, args.lsl)
@@ -230,4 +219,3 @@ def run_replay(args: argparse.Namespace) -> int:
         print(f"biofeedback replay: error: {result.error}", file=sys.stderr)
         return 1
     return 0
-

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..storage.rrfiles import RecordingError, read_rr
+from ..storage.rrfiles import RecordingError, RRRecording, read_rr
 from ..storage.session import is_session_folder, read_session
 from ..types import Beat, DeviceEvent
 from .source import SessionClock, Source, SourceError
@@ -51,11 +51,16 @@ class ReplaySource(Source):
             if is_session_folder(path):
                 rec = read_session(path)
                 return cls(path, rec.beats, rec.events, rec.meta, speed)
-            rr = read_rr(path)
+            return cls.from_rr(read_rr(path), speed)
         except RecordingError as exc:
             raise SourceError(str(exc)) from None
-        beats = {"t_s": rr.t_s, "rr_ms": rr.rr_ms, "hr_bpm": 60000.0 / rr.rr_ms,
-                 "contact": np.full(rr.rr_ms.size, np.nan), "arrival_s": rr.t_s}
+
+    @classmethod
+    def from_rr(cls, rec: RRRecording, speed: float | None = None) -> ReplaySource:
+        """Beats of an RR file: HR from RR, contact unknown, arrival at the beat."""
+        beats = {"t_s": rec.t_s, "rr_ms": rec.rr_ms, "hr_bpm": 60000.0 / rec.rr_ms,
+                 "contact": np.full(rec.rr_ms.size, np.nan), "arrival_s": rec.t_s}
+        path = Path(rec.path)
         return cls(path, beats, [], {"source": f"file:{path.name}"}, speed)
 
     def describe(self) -> dict[str, Any]:

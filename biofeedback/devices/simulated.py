@@ -127,6 +127,9 @@ class SimulatedStrap(Source):
     async def close(self) -> None:
         self._closed = True
 
+    def follow(self, breathing: BreathingTarget) -> None:
+        self.breathing = breathing
+
     async def stream(self, clock: SessionClock) -> AsyncIterator[Beat | DeviceEvent]:
         p = self.params
         heart = _Heart(p, self.breathing)

@@ -56,6 +56,9 @@ class Source(abc.ABC):
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release the device; the stream ends."""
 
+    def follow(self, breathing: BreathingTarget) -> None:  # noqa: B027 - optional hook
+        """Tell the source what the person is asked to breathe (only a simulation uses it)."""
+
 
 def parse_options(text: str, allowed: dict[str, type]) -> dict[str, Any]:
     """``"hr=65,rf=5.5"`` into typed values; unknown keys or bad values raise SourceError."""

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from typing import Protocol as TypingProtocol
 
 import numpy as np
 
+from ..devices.replay import ReplaySource
 from ..devices.source import SessionClock, Source
 from ..signal import LiveAnalyzer, LiveMetrics, LiveParams, summarize
 from ..signal.coherence import LEVEL_NAMES, coherence_level
 from ..signal.windows import GAP_TOLERANCE_MS
 from ..types import Beat, DeviceEvent
 from .pacer import BreathShape, Pacer, PacerState
-from .protocols import Protocol, make_protocol
+from .protocols import Protocol, make_protocol, unpaced_protocol
 
 
 class Recorder(TypingProtocol):
@@ -100,6 +101,7 @@ class SessionRunner:
         self.protocol = protocol or make_protocol(settings.protocol, settings.duration_s or 0.0)
         self.pacer = pacer or build_pacer(settings, self.protocol)
         self.analyzer = LiveAnalyzer(settings.live)
+        source.follow(self.breathing_target)
         self._subscribers: list[Subscriber] = []
         self._stop = asyncio.Event()
         self._step = ""
@@ -232,6 +234,22 @@ class SessionRunner:
             out[f"time_{name}_pct"] = float(np.mean(scored == i) * 100) if scored.size else None
         out["achievement"] = self._achievement
         return out
+
+
+def replay_runner(source: ReplaySource, recorder: Recorder | None = None,
+                  clock: SessionClock | None = None) -> SessionRunner:
+    """A runner that plays ``source`` as it was recorded: the session's own settings,
+    protocol and pacer-rate changes (or, for a plain RR file, no pacer), until its end."""
+    meta = source.meta
+    settings = settings_from_dict(meta["settings"]) if "settings" in meta else SessionSettings(
+        protocol="unpaced")
+    settings = replace(settings, duration_s=None)
+    protocol = Protocol.from_dict(meta["protocol"]) if "protocol" in meta else unpaced_protocol()
+    runner = SessionRunner(source, settings, recorder, clock, protocol=protocol)
+    for t, kind, value in source.commands:
+        if kind == "pacer_rate":
+            runner.pacer.set_rate(t, float(value))
+    return runner
 
 
 def settings_from_dict(d: dict[str, Any]) -> SessionSettings:
