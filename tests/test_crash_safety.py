@@ -66,6 +66,31 @@ def test_a_full_disk_gives_one_clear_line_and_keeps_what_was_written(tmp_path):
     assert rec.beats["t_s"].size > 50  # the beats that fitted are all there
 
 
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real 192 KiB file system (tmpfs), so that writes end in ENOSPC."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()})")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_really_full_disk_too(tiny_disk):
+    proc, folder = start_record(tiny_disk, "--speed", "500")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "No space left on device" in err
+    rec = read_session(folder)  # too full to record the end: reads back as interrupted
+    assert rec.end_status in ("stopped", "interrupted")
+    assert rec.beats["t_s"].size > 500
+    assert not list(__import__("pathlib").Path(folder).glob(".*.tmp"))
+
+
 def test_the_folder_removed_mid_session_is_reported_without_traceback(tmp_path):
     proc, folder = start_record(tmp_path, "--speed", "20")
     time.sleep(1.0)

@@ -199,9 +199,11 @@ def run_record(args: argparse.Namespace) -> int:
         print(f"biofeedback record: error: {result.error}; what was recorded is kept",
               file=sys.stderr)
     if writer.folder.is_dir():
+        print(f"saved {writer.folder}")
+        if result.error:  # the cause was reported; indexing would only fail the same way
+            return 1
         with Library(root) as library:
             library.index_session(writer.folder)
-        print(f"saved {writer.folder}")
     return 1 if result.error else 0
 
 

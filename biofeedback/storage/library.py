@@ -114,11 +114,20 @@ class Library:
         self._put_client(profile)
         return profile
 
+    def _write(self, sql: str, params: tuple | list = ()) -> None:
+        """One write to the index; a full disk or a locked file is a one-line error."""
+        try:
+            with self.db:
+                self.db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise LibraryError(f"{self.path}: cannot update the library ({exc}); the session "
+                               "folders are unaffected, 'sessions --rebuild' indexes them "
+                               "later") from None
+
     def _put_client(self, p: dict[str, Any]) -> None:
-        with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO clients VALUES (?, ?, ?, ?, ?)",
-                (p["id"], p["name"], p.get("created"), p.get("notes"), p.get("resonance_bpm")))
+        self._write("INSERT OR REPLACE INTO clients VALUES (?, ?, ?, ?, ?)",
+                    (p["id"], p["name"], p.get("created"), p.get("notes"),
+                     p.get("resonance_bpm")))
 
     def clients(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.execute("SELECT * FROM clients ORDER BY name")]
@@ -145,10 +154,9 @@ class Library:
         row = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
         if row["client_id"] and not (clients_dir(self.root) / f"{row['client_id']}.json").exists():
             self.client(meta.get("client_name") or row["client_id"])
-        with self.db:
-            self.db.execute(
-                f"INSERT OR REPLACE INTO sessions VALUES ({', '.join('?' * len(SESSION_COLUMNS))})",
-                [row[c] for c in SESSION_COLUMNS])
+        self._write(
+            f"INSERT OR REPLACE INTO sessions VALUES ({', '.join('?' * len(SESSION_COLUMNS))})",
+            [row[c] for c in SESSION_COLUMNS])
         return row
 
     def rebuild(self) -> tuple[int, list[str]]:
@@ -157,9 +165,8 @@ class Library:
         Returns the number of sessions indexed and the one-line problems met on the way.
         """
         problems: list[str] = []
-        with self.db:
-            self.db.execute("DELETE FROM sessions")
-            self.db.execute("DELETE FROM clients")
+        self._write("DELETE FROM sessions")
+        self._write("DELETE FROM clients")
         for path in sorted(clients_dir(self.root).glob("*.json")):
             try:
                 self._put_client(json.loads(path.read_text(encoding="utf-8")))
