@@ -13,7 +13,10 @@ from biofeedback.types import Beat, DeviceEvent
 def collect(spec, breathing=None, duration_s=300.0):
     async def go():
         beats, events = [], []
-        async for item in open_source(spec, breathing).stream(SessionClock(1e6)):
+        source = open_source(spec)
+        if breathing is not None:
+            source.follow(breathing)
+        async for item in source.stream(SessionClock(1e6)):
             if item.t_s > duration_s:
                 break
             (beats if isinstance(item, Beat) else events).append(item)

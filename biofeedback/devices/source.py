@@ -75,13 +75,13 @@ def parse_options(text: str, allowed: dict[str, type]) -> dict[str, Any]:
     return out
 
 
-def open_source(spec: str, breathing: BreathingTarget | None = None) -> Source:
-    """Open the source a spec names. ``breathing`` lets the simulated strap follow the pacer."""
+def open_source(spec: str) -> Source:
+    """Open the source a spec names. The session runner makes it follow the pacer."""
     kind, _, rest = spec.partition(":")
     if kind == "sim":
         from .simulated import SimulatedStrap, sim_params
 
-        return SimulatedStrap(sim_params(rest), breathing)
+        return SimulatedStrap(sim_params(rest))
     if kind == "replay":
         from .replay import ReplaySource
 

@@ -104,7 +104,7 @@ def _export_edf(record: SessionRecord, out: Path, stem: str, deidentify: bool) -
     return [path]
 
 
-def _export_bids(record: SessionRecord, out: Path, stem: str, deidentify: bool) -> list[Path]:
+def _export_bids(record: SessionRecord, out: Path, deidentify: bool) -> list[Path]:
     subject = "anon" if deidentify else (record.meta.get("client_id") or "anon").replace("-", "")
     folder = private_dir(out / f"sub-{subject}" / "beh")
     base = folder / f"sub-{subject}_task-biofeedback_acq-{record.session_id}"
@@ -151,6 +151,6 @@ def export_session(record: SessionRecord, fmt: str, out: Path,
             return _export_kubios(record, out, stem)
         if fmt == "edf":
             return _export_edf(record, out, stem, deidentify)
-        return _export_bids(record, out, stem, deidentify)
+        return _export_bids(record, out, deidentify)
     except OSError as exc:
         raise ExportError(f"cannot write to {out}: {exc.strerror or exc}") from None

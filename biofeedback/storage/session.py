@@ -34,6 +34,7 @@ import numpy as np
 from ..types import Beat
 from .paths import fsync_dir, open_private, private_dir
 from .rrfiles import RecordingError
+from .tables import csv_cell
 
 SCHEMA_VERSION = 1
 BEAT_COLUMNS = ("t_s", "rr_ms", "hr_bpm", "contact", "artifact", "arrival_s")
@@ -46,16 +47,6 @@ FLUSH_EVERY_S = 1.0
 class SessionWriteError(Exception):
     """The recording could not be written; ``str()`` is a one-line reason. What was written
     before stays readable."""
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return "" if math.isnan(value) else repr(value)
-    return str(value)
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -121,7 +112,7 @@ class SessionWriter:
 
     def _row(self, name: str, values: tuple[Any, ...]) -> None:
         with self._guard():
-            self._writers[name].writerow([_cell(v) for v in values])
+            self._writers[name].writerow([csv_cell(v) for v in values])
             if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
                 self.flush()
 
@@ -273,7 +264,7 @@ class MetricsFile:
 
     def metrics(self, row: dict[str, Any]) -> None:
         try:
-            self._writer.writerow([_cell(row.get(c)) for c in METRIC_COLUMNS])
+            self._writer.writerow([csv_cell(row.get(c)) for c in METRIC_COLUMNS])
         except OSError as exc:
             raise SessionWriteError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
 
