@@ -81,3 +81,15 @@ def flagged(labels: np.ndarray) -> np.ndarray:
     found = labels != ""
     found[1:] |= labels[:-1] == "extra"
     return found
+
+
+def polar_rr_raw() -> np.ndarray:
+    """The real Polar H10 recording's RR intervals back in the strap's 1/1024 s units.
+
+    The file holds each interval rounded up to whole ms; ``floor(ms * 1.024)`` is a raw
+    value that rounds up to exactly that ms again, so the ms column is reproduced.
+    """
+    rr_ms = np.loadtxt(data_file("polar_h10/slow_breathing_10min_ibi.csv"), delimiter=",")[:, 1]
+    raw = np.floor(rr_ms * 1.024).astype(int)
+    assert np.array_equal(np.ceil(raw * 1000 / 1024), rr_ms)
+    return raw

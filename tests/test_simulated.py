@@ -3,7 +3,7 @@ import asyncio
 import numpy as np
 import pytest
 
-from biofeedback.devices.simulated import RR_UNIT_MS
+from biofeedback.devices.hrs import RR_UNIT_MS
 from biofeedback.devices.source import SessionClock, SourceError, open_source
 from biofeedback.signal import detect_artifacts, frequency_domain
 from biofeedback.training.pacer import Pacer

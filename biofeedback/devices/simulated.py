@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 
 from ..types import Beat, DeviceEvent
+from .hrs import RR_UNIT_MS
 from .source import BreathingTarget, SessionClock, Source, SourceError, parse_options
 
 STEP_S = 0.05
-RR_UNIT_MS = 1000.0 / 1024.0
 
 
 @dataclass(frozen=True)
