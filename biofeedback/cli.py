@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from . import __version__
-from .commands import analyze, library, record
+from .commands import analyze, devices, library, record
 from .commands.common import PROG, UserError
 from .devices.source import SourceError
 from .storage.export import ExportError
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     analyze.add_parser(sub, [common])
     record.add_parsers(sub, [common])
+    devices.add_parser(sub, [common])
     library.add_parsers(sub, [common])
     return parser
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True, slots=True)
 class Beat:
@@ -26,10 +28,24 @@ class Beat:
 class DeviceEvent:
     """Something a source reports besides beats.
 
-    ``kind``: ``connected``, ``disconnected``, ``reconnecting``, ``battery`` (value in %),
-    ``info`` (a text), ``gap`` (value: seconds without beats).
+    ``kind``: ``connected``, ``disconnected``, ``reconnecting`` (value: attempt),
+    ``battery`` (value in %), ``info`` (a text), ``malformed`` (a notification that could
+    not be decoded, skipped; value: why), ``gap`` (value: seconds without beats).
     """
 
     t_s: float
     kind: str
     value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Samples:
+    """A block of raw sensor samples (Polar H10 ECG or accelerometer).
+
+    ``kind``: ``ecg`` (values in µV, shape (n,)) or ``acc`` (values in mG, shape (n, 3):
+    x, y, z); ``t_s``: each sample's time in s on the session clock, shape (n,).
+    """
+
+    kind: str
+    t_s: np.ndarray
+    values: np.ndarray

@@ -18,8 +18,9 @@ from ..signal.coherence import LEVEL_NAMES
 from ..storage.library import Library
 from ..storage.paths import data_dir, sessions_dir
 from ..storage.session import MetricsFile, SessionWriter
+from ..storage.settings import load_settings, save_settings
 from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
-from ..training.protocols import PROTOCOL_NAMES, make_protocol
+from ..training.protocols import PROTOCOL_NAMES, Protocol, make_protocol
 from ..training.session import (
     SessionResult,
     SessionRunner,
@@ -50,7 +51,13 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
                        description="Run a session from a source into a session folder, "
                        "printing a live line. Ctrl-C stops it cleanly.")
     r.add_argument("--source", default="sim", metavar="SPEC",
-                   help="sim, sim:hr=65,rf=5.5,seed=1, replay:PATH[@SPEED] (default: sim)")
+                   help="sim, sim:hr=65,rf=5.5,seed=1, replay:PATH[@SPEED], ble (the strap "
+                   "used last, else the nearest), ble:ADDRESS or ble:name=NAME (default: sim)")
+    r.add_argument("--ecg", action="store_true",
+                   help="also record a Polar H10's ECG (130 Hz) to ecg.csv")
+    r.add_argument("--acc", action="store_true",
+                   help="also record a Polar H10's accelerometer to acc.csv and estimate "
+                   "breathing from it")
     r.add_argument("--duration", type=_positive, default=600.0, metavar="S",
                    help="session length in seconds (default 600)")
     r.add_argument("--protocol", choices=PROTOCOL_NAMES, default="free")
@@ -62,7 +69,8 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
                    help="share of each breath spent breathing in (default 0.4)")
     r.add_argument("--challenge", type=int, choices=(1, 2, 3, 4), default=1)
     r.add_argument("--speed", type=_positive, default=1.0, metavar="X",
-                   help="run the session clock X times faster (simulation and replay)")
+                   help="run the session clock X times faster (simulation and replay; keep 1 "
+                   "with a real strap)")
     r.add_argument("--pre-rating", type=_rating, metavar="0-10", help="stress before")
     r.add_argument("--notes", default="", help="free text stored with the session")
     r.add_argument("--lsl", action="store_true",
@@ -182,29 +190,48 @@ def run_record(args: argparse.Namespace) -> int:
     if not 0.2 <= settings.inhale_ratio <= 0.8:
         raise UserError("--inhale-ratio must be within 0.2-0.8")
 
-    source = open_source(args.source)
+    result, folder = asyncio.run(_record(args, root, meta, settings, protocol))
+    if result.error:
+        print(f"biofeedback record: error: {result.error}; what was recorded is kept",
+              file=sys.stderr)
+    if folder.is_dir():
+        print(f"saved {folder}")
+        if result.error:  # the cause was reported; indexing would only fail the same way
+            return 1
+        with Library(root) as library:
+            library.index_session(folder)
+    return 1 if result.error else 0
+
+
+async def _record(args: argparse.Namespace, root: Path, meta: dict[str, Any],
+                  settings: SessionSettings, protocol: Protocol) -> tuple[SessionResult, Path]:
+    """Open the source, then run the session into a new folder."""
+    last = load_settings(root).get("last_strap") or {}
+    source = open_source(args.source, prefer=last.get("address"), ecg=args.ecg, acc=args.acc)
+    await source.start()
+    device = source.describe()
+    if device.get("kind") == "ble":
+        print(f"connected to {device.get('name')} ({device.get('address')}), battery "
+              f"{device.get('battery_pct', '?')} %")
+        save_settings(root, last_strap={"address": device.get("address"),
+                                        "name": device.get("name")})
     start = datetime.now().astimezone()
-    meta.update(device=source.describe(), settings=settings.to_dict(),
-                protocol=protocol.to_dict(), speed=args.speed)
-    writer = SessionWriter.create(sessions_dir(root), meta, start)
+    meta.update(device=device, settings=settings.to_dict(), protocol=protocol.to_dict(),
+                speed=args.speed)
+    try:
+        writer = SessionWriter.create(sessions_dir(root), meta, start)
+    except BaseException:
+        await source.close()
+        raise
     runner = SessionRunner(source, settings, writer, SessionClock(args.speed), protocol=protocol)
     line = LiveLine()
     runner.subscribe(line)
     _attach_lsl(runner, args.lsl)
     print(f"recording into {writer.folder}")
-    result = asyncio.run(_run(runner))
+    result = await _run(runner)
     line.finish()
     _print_summary(result)
-    if result.error:
-        print(f"biofeedback record: error: {result.error}; what was recorded is kept",
-              file=sys.stderr)
-    if writer.folder.is_dir():
-        print(f"saved {writer.folder}")
-        if result.error:  # the cause was reported; indexing would only fail the same way
-            return 1
-        with Library(root) as library:
-            library.index_session(writer.folder)
-    return 1 if result.error else 0
+    return result, writer.folder
 
 
 def run_replay(args: argparse.Namespace) -> int:

@@ -16,8 +16,10 @@ to arrival times keeps it from drifting away from the session clock:
 * When the smallest lead over the last ``window_s`` exceeds ``slack_s``, the strap's clock
   runs slow: the timeline moves forward by at most ``max_slew`` seconds per second, less
   than the gap tolerance of the analysis, so no interval is seen as a gap.
-* A lead longer than ``lost_after_s`` means notifications were lost: the timeline restarts
-  at this arrival, and the first beat stands after a gap, which the analysis marks.
+* A lead longer than ``lost_after_s`` means notifications were lost (a strap sends the
+  beats of each second within about a second, so the lead stays under 1 s plus radio
+  latency): the timeline restarts at this arrival, and the first beat stands after a gap,
+  which the analysis marks.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class BeatClockParams:
     window_s: float = 60.0
     slack_s: float = 0.1
     max_slew: float = 0.002
-    lost_after_s: float = 3.0
+    lost_after_s: float = 1.6
 
 
 class BeatClock:

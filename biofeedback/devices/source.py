@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from ..types import Beat, DeviceEvent
+from ..types import Beat, DeviceEvent, Samples
 
 #: Target lung volume (0..1) the person is asked to breathe at a session time, or None when
 #: no pacer is shown.
@@ -45,13 +45,18 @@ class SessionClock:
 class Source(abc.ABC):
     """A producer of beats. ``describe()`` goes into ``session.json`` as the device."""
 
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        """Open the device (find and connect a strap) before the session starts; raise
+        SourceError when it cannot be used. :meth:`describe` is complete afterwards."""
+
     @abc.abstractmethod
     def describe(self) -> dict[str, Any]:
         """Name, address, firmware, battery... whatever the source knows about itself."""
 
     @abc.abstractmethod
-    def stream(self, clock: SessionClock) -> AsyncIterator[Beat | DeviceEvent]:
-        """Beats and events in time order, each delivered when the clock reaches it."""
+    def stream(self, clock: SessionClock) -> AsyncIterator[Beat | DeviceEvent | Samples]:
+        """Beats, events and raw samples in time order, each delivered when the clock
+        reaches it."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release the device; the stream ends."""
@@ -75,8 +80,13 @@ def parse_options(text: str, allowed: dict[str, type]) -> dict[str, Any]:
     return out
 
 
-def open_source(spec: str) -> Source:
-    """Open the source a spec names. The session runner makes it follow the pacer."""
+def open_source(spec: str, prefer: str | None = None, ecg: bool = False,
+                acc: bool = False) -> Source:
+    """The source a spec names (call ``await source.start()`` before using it).
+
+    ``prefer``: the address of the strap used last time, chosen when several are in range;
+    ``ecg``/``acc``: also stream a Polar H10's ECG / accelerometer.
+    """
     kind, _, rest = spec.partition(":")
     if kind == "sim":
         from .simulated import SimulatedStrap, sim_params
@@ -89,6 +99,9 @@ def open_source(spec: str) -> Source:
             raise SourceError("replay needs a path: replay:PATH or replay:PATH@SPEED")
         return ReplaySource.open(rest)
     if kind == "ble":
-        raise SourceError("Bluetooth straps are not supported yet in this build; "
-                          "use --source sim or replay:PATH")
-    raise SourceError(f"unknown source {spec!r} (use sim, sim:hr=65,rf=5.5, replay:PATH or ble)")
+        from .ble import BleOptions, BleSource, parse_ble_spec
+
+        address, name = parse_ble_spec(rest)
+        return BleSource(address, name, prefer, BleOptions(ecg=ecg, acc=acc))
+    raise SourceError(f"unknown source {spec!r} "
+                      "(use sim, sim:hr=65,rf=5.5, replay:PATH, ble or ble:ADDRESS)")

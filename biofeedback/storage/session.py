@@ -6,7 +6,9 @@ One folder per session, ``YYYYMMDDTHHMMSS_<id>``, holding plain files:
   atomically (temporary file, fsync, rename, fsync of the folder) at the end;
 * ``beats.csv`` — ``t_s, rr_ms, hr_bpm, contact, artifact, arrival_s``, one row per beat;
 * ``events.csv`` — ``t_s, kind, value``: connections, battery, pacer and protocol steps, markers;
-* ``metrics.csv`` — what the user saw after each beat.
+* ``metrics.csv`` — what the user saw after each beat;
+* ``ecg.csv`` (``t_s, ecg_uv``), ``acc.csv`` (``t_s, x_mg, y_mg, z_mg``) — a Polar H10's
+  raw streams, when they were switched on.
 
 Rows are appended and flushed (and fsynced) at least once a second, so a session killed at any
 moment loses at most the last second. The reader tolerates a torn last line and reports what
@@ -31,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..types import Beat
+from ..types import Beat, Samples
 from .paths import fsync_dir, open_private, private_dir
 from .rrfiles import RecordingError
 from .tables import csv_cell
@@ -39,6 +41,7 @@ from .tables import csv_cell
 SCHEMA_VERSION = 1
 BEAT_COLUMNS = ("t_s", "rr_ms", "hr_bpm", "contact", "artifact", "arrival_s")
 EVENT_COLUMNS = ("t_s", "kind", "value")
+SAMPLE_COLUMNS = {"ecg": ("t_s", "ecg_uv"), "acc": ("t_s", "x_mg", "y_mg", "z_mg")}
 METRIC_COLUMNS = ("t_s", "hr_bpm", "rmssd_ms", "coherence", "level", "peak_hz",
                   "achievement", "pacer_bpm", "step")
 FLUSH_EVERY_S = 1.0
@@ -125,6 +128,20 @@ class SessionWriter:
 
     def metrics(self, row: dict[str, Any]) -> None:
         self._row("metrics", tuple(row.get(c) for c in METRIC_COLUMNS))
+
+    def samples(self, block: Samples) -> None:
+        """Append raw samples to ``ecg.csv`` / ``acc.csv`` (created with the first block)."""
+        name = block.kind
+        with self._guard():
+            if name not in self._files:
+                self._files[name] = open_private(self.folder / f"{name}.csv")
+                self._writers[name] = csv.writer(self._files[name])
+                self._writers[name].writerow(SAMPLE_COLUMNS[name])
+            values = block.values.reshape(len(block.t_s), -1).T.tolist()
+            self._writers[name].writerows(zip(np.round(block.t_s, 4).tolist(), *values,
+                                              strict=True))
+            if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
+                self.flush()
 
     def flush(self) -> None:
         with self._guard():
@@ -243,6 +260,17 @@ def read_session(folder: str | Path) -> SessionRecord:
     return SessionRecord(folder, meta, beats, events, metrics, skipped)
 
 
+def read_samples(folder: str | Path, kind: str) -> Samples | None:
+    """A session's raw ``ecg`` or ``acc`` stream, or None when it was not recorded."""
+    path = Path(folder) / f"{kind}.csv"
+    if not path.exists():
+        return None
+    rows = _read_table(path, SAMPLE_COLUMNS[kind], [])
+    table = np.array(rows, dtype=float).reshape(-1, len(SAMPLE_COLUMNS[kind]))
+    values = table[:, 1] if kind == "ecg" else table[:, 1:]
+    return Samples(kind, table[:, 0], values)
+
+
 class MetricsFile:
     """A recorder that writes only ``metrics.csv``-formatted rows to one file (``replay
     --metrics``): what a live user would have seen, in the same format as a session's."""
@@ -260,6 +288,9 @@ class MetricsFile:
         pass
 
     def event(self, t_s: float, kind: str, value: Any = "") -> None:
+        pass
+
+    def samples(self, block: Samples) -> None:
         pass
 
     def metrics(self, row: dict[str, Any]) -> None:

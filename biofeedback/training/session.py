@@ -23,8 +23,9 @@ from ..devices.replay import ReplaySource
 from ..devices.source import SessionClock, Source
 from ..signal import LiveAnalyzer, LiveMetrics, LiveParams, summarize
 from ..signal.coherence import LEVEL_NAMES, coherence_level
+from ..signal.respiration import BreathingTracker
 from ..signal.windows import GAP_TOLERANCE_MS
-from ..types import Beat, DeviceEvent
+from ..types import Beat, DeviceEvent, Samples
 from .pacer import BreathShape, Pacer, PacerState
 from .protocols import Protocol, make_protocol, unpaced_protocol
 
@@ -35,6 +36,7 @@ class Recorder(TypingProtocol):
     def beat(self, beat: Beat, artifact: bool) -> None: ...
     def event(self, t_s: float, kind: str, value: Any = "") -> None: ...
     def metrics(self, row: dict[str, Any]) -> None: ...
+    def samples(self, block: Samples) -> None: ...
     def close(self, end_status: str, **updates: Any) -> None: ...
 
 
@@ -82,6 +84,10 @@ def build_pacer(settings: SessionSettings, protocol: Protocol) -> Pacer:
     return Pacer.fixed(settings.rate_bpm, BreathShape(settings.inhale_ratio), t_s=start)
 
 
+#: How long after its duration (session s) a session ends when its source has gone silent.
+END_GRACE_S = 1.0
+
+
 class SessionRunner:
     """Runs one session. Create, :meth:`subscribe`, then ``await run()``."""
 
@@ -112,6 +118,8 @@ class SessionRunner:
         self._rr: list[float] = []
         self._last_beat: Beat | None = None
         self._error: str | None = None
+        self._breathing = BreathingTracker()
+        self._breathing_bpm: list[float] = []
 
     # -- commands ------------------------------------------------------------------------
     def subscribe(self, subscriber: Subscriber) -> None:
@@ -184,15 +192,39 @@ class SessionRunner:
         for s in self._subscribers:
             s(update)
 
+    def _on_samples(self, block: Samples) -> None:
+        if self.recorder is not None and self._error is None:
+            try:
+                self.recorder.samples(block)
+            except Exception as exc:  # SessionWriteError
+                self._fail(str(exc))
+        if block.kind == "acc" and self._breathing.add(block.t_s, block.values):
+            self._estimate_breathing()
+
+    def _estimate_breathing(self) -> None:
+        """Breathing rate from the chest accelerometer, and how well it follows the pacer;
+        recorded as a ``breathing`` event (``rate_bpm=5.98 follow=0.93``)."""
+        t0, t1 = self._breathing.span_s
+        grid = np.arange(t0, t1, 0.25)
+        volume = [self.breathing_target(t) for t in grid]
+        paced = all(v is not None for v in volume)
+        est = self._breathing.estimate((grid, np.array(volume, dtype=float)) if paced else None)
+        self._breathing_bpm.append(est.rate_bpm)
+        follow = "" if est.follow is None else f" follow={est.follow:.2f}"
+        self._record_event(t1, "breathing", f"rate_bpm={est.rate_bpm:.2f}{follow}")
+
     async def _consume(self) -> None:
         async for item in self.source.stream(self.clock):
             if self._stop.is_set():
                 return
             duration = self.settings.duration_s
-            if duration is not None and item.t_s > duration:
+            t_s = float(item.t_s[0]) if isinstance(item, Samples) else item.t_s
+            if duration is not None and t_s > duration:
                 return
             if isinstance(item, Beat):
                 self._on_beat(item)
+            elif isinstance(item, Samples):
+                self._on_samples(item)
             else:
                 self._record_event(item.t_s, item.kind, item.value)
 
@@ -200,11 +232,17 @@ class SessionRunner:
         """Run until the duration passes, the source ends or :meth:`stop` is called."""
         consume = asyncio.create_task(self._consume())
         stopped = asyncio.create_task(self._stop.wait())
-        done, _ = await asyncio.wait({consume, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        stopped_early = stopped in done and consume not in done
-        for task in (consume, stopped):
+        # A silent source (a strap gone for good) must not keep the session open: it ends
+        # shortly after its duration even when no beat arrives to say so.
+        duration = self.settings.duration_s
+        timer = asyncio.create_task(self.clock.sleep_until(duration + END_GRACE_S)
+                                    if duration is not None else asyncio.Event().wait())
+        tasks = (consume, stopped, timer)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        stopped_early = stopped in done and consume not in done and timer not in done
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(consume, stopped, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         if consume in done and consume.exception() is not None:
             exc = consume.exception()
             self._error = self._error or f"{type(exc).__name__}: {exc}"
@@ -233,6 +271,8 @@ class SessionRunner:
         for i, name in enumerate(LEVEL_NAMES):
             out[f"time_{name}_pct"] = float(np.mean(scored == i) * 100) if scored.size else None
         out["achievement"] = self._achievement
+        if self._breathing_bpm:
+            out["breathing_bpm"] = float(np.median(self._breathing_bpm))
         return out
 
 
