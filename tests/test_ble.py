@@ -183,3 +183,33 @@ def test_no_system_bus_at_all_is_one_line(tmp_path):
     assert run.returncode == 2
     assert "Bluetooth is not available on this machine" in run.stderr
     assert run.stderr.count("\n") == 1
+
+
+def test_the_strap_used_last_is_preferred_over_a_nearer_one(tmp_path):
+    rr = polar_rr_raw()[:30].tolist()
+    near = dict(HR_STRAP, address="E1:00:00:00:00:01", name="TICKR 7A", rssi=-35, rr_raw=rr,
+                speed=20, pmd=False)
+    mine = dict(HR_STRAP, rr_raw=rr, speed=20, rssi=-75)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "settings.json").write_text(json.dumps({"last_strap": {"address": ADDRESS}}))
+    with mock_bluez(tmp_path, {"devices": [near, mine]}) as bus:
+        run = cli(bus, data, "record", "--source", "ble", "--speed", "20", "--duration", "10")
+        listed = cli(bus, data, "scan", "--timeout", "1")
+    assert run.returncode == 0, run.stderr
+    assert only_session(data).meta["device"]["address"] == ADDRESS
+    first, second = listed.stdout.splitlines()
+    assert first.startswith("E1:00:00:00:00:01")  # nearest first ...
+    assert second.startswith(ADDRESS) and second.endswith("(used last)")  # ... mine marked
+
+
+@pytest.mark.parametrize(("rest", "expected"), [
+    ("", (None, None)),
+    ("C6:4F:2E:11:22:33", ("C6:4F:2E:11:22:33", None)),
+    ("5A3B0F8E-2C1D-4E5F-8A9B-0C1D2E3F4A5B", ("5A3B0F8E-2C1D-4E5F-8A9B-0C1D2E3F4A5B", None)),
+    ("name=Polar H10 8A1B2C3D", (None, "Polar H10 8A1B2C3D")),
+])
+def test_ble_specs_take_mac_addresses_macos_uuids_and_names(rest, expected):
+    from biofeedback.devices.ble import parse_ble_spec
+
+    assert parse_ble_spec(rest) == expected
