@@ -16,10 +16,11 @@ from .storage.library import LibraryError
 from .storage.rrfiles import RecordingError
 from .storage.session import SessionWriteError
 from .storage.tables import OutputError
+from .training.launch import PlanError
 
 #: Errors that are the user's input or environment, reported in one line.
 USER_ERRORS = (UserError, OutputError, RecordingError, SourceError, SessionWriteError,
-               LibraryError, ExportError)
+               LibraryError, ExportError, PlanError)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -7,24 +7,20 @@ import asyncio
 import signal
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from .. import __version__
 from ..devices.replay import ReplaySource
-from ..devices.source import SessionClock, open_source
+from ..devices.source import SessionClock
 from ..signal.coherence import LEVEL_NAMES
-from ..storage.library import Library
-from ..storage.paths import data_dir, sessions_dir
-from ..storage.session import MetricsFile, SessionWriter
-from ..storage.settings import load_settings, save_settings
+from ..storage.paths import data_dir
+from ..storage.session import MetricsFile
+from ..training.launch import PlanError, SessionPlan, finish_session, open_session, prepare
 from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
-from ..training.protocols import PROTOCOL_NAMES, Protocol, make_protocol
+from ..training.protocols import PROTOCOL_NAMES
 from ..training.session import (
     SessionResult,
     SessionRunner,
-    SessionSettings,
     SessionUpdate,
     replay_runner,
 )
@@ -169,28 +165,15 @@ def _attach_lsl(runner: SessionRunner, enabled: bool) -> None:
 
 def run_record(args: argparse.Namespace) -> int:
     root = data_dir(args.data_dir)
+    plan = SessionPlan(source=args.source, duration_s=args.duration, protocol=args.protocol,
+                       client=args.client, rate_bpm=args.rate, inhale_ratio=args.inhale_ratio,
+                       challenge=args.challenge, speed=args.speed, pre_rating=args.pre_rating,
+                       notes=args.notes, ecg=args.ecg, acc=args.acc)
     try:
-        protocol = make_protocol(args.protocol, args.duration)
-    except ValueError as exc:
+        prepare(plan, root)  # a plan that cannot run fails before any strap is searched
+    except PlanError as exc:
         raise UserError(str(exc)) from None
-    meta: dict[str, Any] = {"app_version": __version__, "source": args.source,
-                            "pre_rating": args.pre_rating, "post_rating": None,
-                            "notes": args.notes}
-    rate = args.rate
-    with Library(root) as library:
-        if args.client:
-            profile = library.client(args.client)
-            meta.update(client_id=profile["id"], client_name=profile["name"])
-            rate = rate or profile.get("resonance_bpm")
-    settings = SessionSettings(duration_s=args.duration, protocol=args.protocol,
-                               rate_bpm=rate or 6.0, inhale_ratio=args.inhale_ratio,
-                               challenge=args.challenge)
-    if not MIN_RATE_BPM <= settings.rate_bpm <= MAX_RATE_BPM:
-        raise UserError(f"--rate must be within {MIN_RATE_BPM:g}-{MAX_RATE_BPM:g} breaths/min")
-    if not 0.2 <= settings.inhale_ratio <= 0.8:
-        raise UserError("--inhale-ratio must be within 0.2-0.8")
-
-    result, folder = asyncio.run(_record(args, root, meta, settings, protocol))
+    result, folder = asyncio.run(_record(plan, root, args.lsl))
     if result.error:
         print(f"biofeedback record: error: {result.error}; what was recorded is kept",
               file=sys.stderr)
@@ -198,40 +181,24 @@ def run_record(args: argparse.Namespace) -> int:
         print(f"saved {folder}")
         if result.error:  # the cause was reported; indexing would only fail the same way
             return 1
-        with Library(root) as library:
-            library.index_session(folder)
+        finish_session(root, folder)
     return 1 if result.error else 0
 
 
-async def _record(args: argparse.Namespace, root: Path, meta: dict[str, Any],
-                  settings: SessionSettings, protocol: Protocol) -> tuple[SessionResult, Path]:
-    """Open the source, then run the session into a new folder."""
-    last = load_settings(root).get("last_strap") or {}
-    source = open_source(args.source, prefer=last.get("address"), ecg=args.ecg, acc=args.acc)
-    await source.start()
-    device = source.describe()
+async def _record(plan: SessionPlan, root: Path, lsl: bool) -> tuple[SessionResult, Path]:
+    opened = await open_session(plan, root)
+    device = opened.source.describe()
     if device.get("kind") == "ble":
         print(f"connected to {device.get('name')} ({device.get('address')}), battery "
               f"{device.get('battery_pct', '?')} %")
-        save_settings(root, last_strap={"address": device.get("address"),
-                                        "name": device.get("name")})
-    start = datetime.now().astimezone()
-    meta.update(device=device, settings=settings.to_dict(), protocol=protocol.to_dict(),
-                speed=args.speed)
-    try:
-        writer = SessionWriter.create(sessions_dir(root), meta, start)
-    except BaseException:
-        await source.close()
-        raise
-    runner = SessionRunner(source, settings, writer, SessionClock(args.speed), protocol=protocol)
     line = LiveLine()
-    runner.subscribe(line)
-    _attach_lsl(runner, args.lsl)
-    print(f"recording into {writer.folder}")
-    result = await _run(runner)
+    opened.runner.subscribe(line)
+    _attach_lsl(opened.runner, lsl)
+    print(f"recording into {opened.writer.folder}")
+    result = await _run(opened.runner)
     line.finish()
     _print_summary(result)
-    return result, writer.folder
+    return result, opened.writer.folder
 
 
 def run_replay(args: argparse.Namespace) -> int:

@@ -42,6 +42,53 @@ class SessionClock:
         await asyncio.sleep(max(delay, 0.0))
 
 
+class PlaybackClock(SessionClock):
+    """A session clock a person controls while replaying: pause, resume, speed, seek.
+
+    Seeking forward lets the source deliver everything up to the new time at once; going
+    back needs a fresh source and runner (the analysis only runs forward).
+    """
+
+    def __init__(self, speed: float = 1.0, start_s: float = 0.0) -> None:
+        super().__init__(speed)
+        self._base_s = start_s
+        self._t0 = time.monotonic()
+        self.paused = False
+
+    def now(self) -> float:
+        if self.paused:
+            return self._base_s
+        return self._base_s + (time.monotonic() - self._t0) * self.speed
+
+    def _rebase(self) -> None:
+        self._base_s, self._t0 = self.now(), time.monotonic()
+
+    def pause(self) -> None:
+        self._rebase()
+        self.paused = True
+
+    def resume(self) -> None:
+        self._t0 = time.monotonic()
+        self.paused = False
+
+    def set_speed(self, speed: float) -> None:
+        if not speed > 0:
+            raise ValueError("speed must be positive")
+        self._rebase()
+        self.speed = speed
+
+    def seek(self, t_s: float) -> None:
+        """Jump forward to ``t_s`` (earlier times are ignored)."""
+        if t_s > self.now():
+            self._base_s, self._t0 = t_s, time.monotonic()
+
+    async def sleep_until(self, t_s: float) -> None:
+        # In short slices, so a pause, speed change or seek takes effect at once.
+        while self.now() < t_s:
+            wait = 0.05 if self.paused else min((t_s - self.now()) / self.speed, 0.05)
+            await asyncio.sleep(max(wait, 0.0))
+
+
 class Source(abc.ABC):
     """A producer of beats. ``describe()`` goes into ``session.json`` as the device."""
 

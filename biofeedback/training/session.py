@@ -12,6 +12,7 @@ so replaying a recording through a runner reproduces its metrics exactly.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -22,7 +23,7 @@ import numpy as np
 from ..devices.replay import ReplaySource
 from ..devices.source import SessionClock, Source
 from ..signal import LiveAnalyzer, LiveMetrics, LiveParams, summarize
-from ..signal.coherence import LEVEL_NAMES, coherence_level
+from ..signal.coherence import LEVEL_NAMES, Coherence, coherence_level
 from ..signal.respiration import BreathingTracker
 from ..signal.windows import GAP_TOLERANCE_MS
 from ..types import Beat, DeviceEvent, Samples
@@ -65,6 +66,7 @@ class SessionUpdate:
     achievement: int
     step: str
     pacer: PacerState | None  # None while the protocol step has no pacer
+    coherence: Coherence | None = None  # the window just computed, on coherence_updated
 
 
 @dataclass
@@ -119,6 +121,7 @@ class SessionRunner:
         self._last_beat: Beat | None = None
         self._error: str | None = None
         self._breathing = BreathingTracker()
+        self._heard = time.monotonic()  # when the source last delivered something
         self._breathing_bpm: list[float] = []
 
     # -- commands ------------------------------------------------------------------------
@@ -188,7 +191,8 @@ class SessionRunner:
                 })
             except Exception as exc:  # SessionWriteError
                 self._fail(str(exc))
-        update = SessionUpdate(beat, m, self._level, self._achievement, step.name, pacer)
+        update = SessionUpdate(beat, m, self._level, self._achievement, step.name, pacer,
+                               self.analyzer.last_coherence if m.coherence_updated else None)
         for s in self._subscribers:
             s(update)
 
@@ -215,6 +219,7 @@ class SessionRunner:
 
     async def _consume(self) -> None:
         async for item in self.source.stream(self.clock):
+            self._heard = time.monotonic()
             if self._stop.is_set():
                 return
             duration = self.settings.duration_s
@@ -228,6 +233,13 @@ class SessionRunner:
             else:
                 self._record_event(item.t_s, item.kind, item.value)
 
+    async def _silent_past(self, duration_s: float) -> None:
+        """Return once the clock is past the duration and the source has said nothing for
+        a second of wall time (a source that lags behind a fast clock is still heard out)."""
+        await self.clock.sleep_until(duration_s + END_GRACE_S)
+        while time.monotonic() - self._heard < 1.0:
+            await asyncio.sleep(0.2)
+
     async def run(self) -> SessionResult:
         """Run until the duration passes, the source ends or :meth:`stop` is called."""
         consume = asyncio.create_task(self._consume())
@@ -235,8 +247,8 @@ class SessionRunner:
         # A silent source (a strap gone for good) must not keep the session open: it ends
         # shortly after its duration even when no beat arrives to say so.
         duration = self.settings.duration_s
-        timer = asyncio.create_task(self.clock.sleep_until(duration + END_GRACE_S)
-                                    if duration is not None else asyncio.Event().wait())
+        timer = asyncio.create_task(self._silent_past(duration) if duration is not None
+                                    else asyncio.Event().wait())
         tasks = (consume, stopped, timer)
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         stopped_early = stopped in done and consume not in done and timer not in done

@@ -1,0 +1,109 @@
+"""Starting a recorded session: what the CLI's ``record`` and the GUI's Start button share.
+
+A :class:`SessionPlan` is what a person chooses; :func:`prepare` checks it and resolves the
+client's resonance rate; :func:`open_session` opens the source (finding and connecting a
+strap), creates the session folder and returns a runner ready to ``run()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..devices.source import SessionClock, Source, open_source
+from ..storage.library import Library
+from ..storage.paths import sessions_dir
+from ..storage.session import SessionWriter
+from ..storage.settings import load_settings, save_settings
+from .pacer import MAX_RATE_BPM, MIN_RATE_BPM
+from .protocols import Protocol, make_protocol
+from .session import SessionRunner, SessionSettings
+
+DEFAULT_RATE_BPM = 6.0
+
+
+class PlanError(ValueError):
+    """A session plan that cannot run; ``str()`` is one line."""
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """A session as a person asks for it. ``rate_bpm`` None: the client's resonance rate,
+    else 6 breaths/min."""
+
+    source: str = "sim"
+    duration_s: float = 600.0
+    protocol: str = "free"
+    client: str | None = None
+    rate_bpm: float | None = None
+    inhale_ratio: float = 0.4
+    challenge: int = 1
+    speed: float = 1.0
+    pre_rating: int | None = None
+    notes: str = ""
+    ecg: bool = False
+    acc: bool = False
+
+
+@dataclass
+class OpenSession:
+    source: Source
+    runner: SessionRunner
+    writer: SessionWriter
+
+
+def prepare(plan: SessionPlan, root: Path) -> tuple[SessionSettings, Protocol, dict[str, Any]]:
+    """Settings, protocol and the metadata of ``session.json``; PlanError when it cannot run."""
+    try:
+        protocol = make_protocol(plan.protocol, plan.duration_s)
+    except ValueError as exc:
+        raise PlanError(str(exc)) from None
+    meta: dict[str, Any] = {"app_version": __version__, "source": plan.source,
+                            "pre_rating": plan.pre_rating, "post_rating": None,
+                            "notes": plan.notes}
+    rate = plan.rate_bpm
+    if plan.client:
+        with Library(root) as library:
+            profile = library.client(plan.client)
+        meta.update(client_id=profile["id"], client_name=profile["name"])
+        rate = rate or profile.get("resonance_bpm")
+    settings = SessionSettings(duration_s=plan.duration_s, protocol=plan.protocol,
+                               rate_bpm=rate or DEFAULT_RATE_BPM,
+                               inhale_ratio=plan.inhale_ratio, challenge=plan.challenge)
+    if not MIN_RATE_BPM <= settings.rate_bpm <= MAX_RATE_BPM:
+        raise PlanError(f"the pacer rate must be within {MIN_RATE_BPM:g}-{MAX_RATE_BPM:g} "
+                        "breaths/min")
+    if not 0.2 <= settings.inhale_ratio <= 0.8:
+        raise PlanError("the inhale share must be within 0.2-0.8")
+    return settings, protocol, meta
+
+
+async def open_session(plan: SessionPlan, root: Path) -> OpenSession:
+    """Open the source and the session folder. Raises SourceError, PlanError,
+    LibraryError or SessionWriteError, each with a one-line reason."""
+    settings, protocol, meta = prepare(plan, root)
+    last = load_settings(root).get("last_strap") or {}
+    source = open_source(plan.source, prefer=last.get("address"), ecg=plan.ecg, acc=plan.acc)
+    await source.start()
+    device = source.describe()
+    try:
+        if device.get("kind") == "ble":
+            save_settings(root, last_strap={"address": device.get("address"),
+                                            "name": device.get("name")})
+        meta.update(device=device, settings=settings.to_dict(), protocol=protocol.to_dict(),
+                    speed=plan.speed)
+        writer = SessionWriter.create(sessions_dir(root), meta, datetime.now().astimezone())
+    except BaseException:
+        await source.close()
+        raise
+    runner = SessionRunner(source, settings, writer, SessionClock(plan.speed), protocol=protocol)
+    return OpenSession(source, runner, writer)
+
+
+def finish_session(root: Path, folder: Path) -> None:
+    """Index a finished session in the library."""
+    with Library(root) as library:
+        library.index_session(folder)
