@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 RECORDING ?= recordings/slow_breathing_polar_h10.csv
 
-.PHONY: run test bench lint clean
+.PHONY: run analyze test bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
+	$(BIN)/biofeedback gui --source sim
+
+analyze: $(VENV)/.installed-run
 	$(BIN)/biofeedback analyze $(RECORDING)
 
 test: $(VENV)/.installed-test

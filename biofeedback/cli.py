@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from . import __version__
-from .commands import analyze, devices, library, record
+from .commands import analyze, devices, gui, library, record
 from .commands.common import PROG, UserError
 from .devices.source import SourceError
 from .storage.export import ExportError
@@ -39,16 +39,22 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_parser(sub, [common])
     record.add_parsers(sub, [common])
     devices.add_parser(sub, [common])
+    gui.add_parser(sub, [common])
     library.add_parsers(sub, [common])
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:  # `biofeedback` alone opens the window where there is a display
+        from .ui.app import has_display
+
+        if not has_display():
+            parser.print_help()
+            return 0
+        argv = ["gui"]
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     try:
         return args.func(args)
     except USER_ERRORS as exc:

@@ -16,7 +16,7 @@ from ..storage.export import FORMATS, export_session
 from ..storage.library import Library
 from ..storage.paths import data_dir, sessions_dir
 from ..storage.rrfiles import read_rr
-from ..storage.session import SessionWriter, read_session, write_json_atomic
+from ..storage.session import SessionWriter, read_session
 from ..training.protocols import unpaced_protocol
 from ..training.session import SessionRunner, SessionSettings
 from .common import UserError, jsonable
@@ -92,14 +92,8 @@ def run_rate(args: argparse.Namespace) -> int:
         raise UserError("give --pre, --post or --notes")
     with Library(data_dir(args.data_dir)) as library:
         folder = library.find_session(args.session)
-        record = read_session(folder)
-        meta = dict(record.meta)
-        for key, value in (("pre_rating", args.pre), ("post_rating", args.post),
-                           ("notes", args.notes)):
-            if value is not None:
-                meta[key] = value
-        write_json_atomic(folder / "session.json", meta)
-        library.index_session(folder)
+        library.annotate_session(folder, pre_rating=args.pre, post_rating=args.post,
+                                 notes=args.notes)
     print(f"updated {folder}")
     return 0
 

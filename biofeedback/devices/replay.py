@@ -65,8 +65,10 @@ class ReplaySource(Source):
 
     def describe(self) -> dict[str, Any]:
         device = self.meta.get("device", {})
-        return {"name": f"Replay of {self.path.name}", "address": str(self.path),
-                "original_device": device}
+        t = self.beats["t_s"]
+        return {"kind": "replay", "name": f"Replay of {self.path.name}",
+                "address": str(self.path), "original_device": device,
+                "duration_s": float(t[-1]) if len(t) else 0.0}
 
     async def close(self) -> None:
         self._closed = True

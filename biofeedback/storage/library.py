@@ -184,6 +184,14 @@ class Library:
                 problems.append(str(exc))
         return n, problems
 
+    def annotate_session(self, folder: Path, **fields: Any) -> None:
+        """Write ``pre_rating``, ``post_rating`` or ``notes`` into a session's
+        ``session.json`` (atomically) and the index."""
+        meta = dict(read_session(folder).meta)
+        meta.update({k: v for k, v in fields.items() if v is not None})
+        write_json_atomic(folder / "session.json", meta)
+        self.index_session(folder)
+
     def sessions(self, client: str | None = None) -> list[dict[str, Any]]:
         if client is None:
             rows = self.db.execute("SELECT * FROM sessions ORDER BY start_time")

@@ -7,13 +7,14 @@ strap), creates the session folder and returns a runner ready to ``run()``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..devices.source import SessionClock, Source, open_source
+from ..signal.live import LiveParams
 from ..storage.library import Library
 from ..storage.paths import sessions_dir
 from ..storage.session import SessionWriter
@@ -46,6 +47,7 @@ class SessionPlan:
     notes: str = ""
     ecg: bool = False
     acc: bool = False
+    live: LiveParams = field(default_factory=LiveParams)
 
 
 @dataclass
@@ -72,7 +74,8 @@ def prepare(plan: SessionPlan, root: Path) -> tuple[SessionSettings, Protocol, d
         rate = rate or profile.get("resonance_bpm")
     settings = SessionSettings(duration_s=plan.duration_s, protocol=plan.protocol,
                                rate_bpm=rate or DEFAULT_RATE_BPM,
-                               inhale_ratio=plan.inhale_ratio, challenge=plan.challenge)
+                               inhale_ratio=plan.inhale_ratio, challenge=plan.challenge,
+                               live=plan.live)
     if not MIN_RATE_BPM <= settings.rate_bpm <= MAX_RATE_BPM:
         raise PlanError(f"the pacer rate must be within {MIN_RATE_BPM:g}-{MAX_RATE_BPM:g} "
                         "breaths/min")

@@ -1,0 +1,207 @@
+"""The one place where Qt meets asyncio: sessions run on an event loop in a worker thread.
+
+The runner, the sources and bleak are asyncio and know nothing of Qt (DESIGN.md, "Rules").
+:class:`SessionBridge` owns a thread running an asyncio loop; commands from the window go
+in with ``call_soon_threadsafe``, and what the runner reports comes out as Qt signals, which
+Qt queues to the GUI thread. The GUI thread therefore never waits on Bluetooth or disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ..devices.replay import ReplaySource
+from ..devices.source import PlaybackClock, SourceError
+from ..storage.library import Library, LibraryError
+from ..storage.rrfiles import RecordingError
+from ..storage.session import SessionWriteError
+from ..training.launch import PlanError, SessionPlan, finish_session, open_session
+from ..training.session import SessionResult, SessionRunner, SessionUpdate, replay_runner
+
+#: What can go wrong starting a session, each with a one-line message.
+START_ERRORS = (SourceError, PlanError, LibraryError, SessionWriteError, RecordingError)
+
+
+@dataclass(frozen=True)
+class Started:
+    """A session is running: its runner (pacer, clock, protocol), device and folder."""
+
+    runner: SessionRunner
+    device: dict[str, Any]
+    folder: Path | None  # None for a replay
+    replay: bool
+
+
+@dataclass(frozen=True)
+class Finished:
+    result: SessionResult
+    folder: Path | None
+
+
+class SessionBridge(QObject):
+    """Starts, steers and stops sessions on a worker-thread event loop."""
+
+    update = Signal(object)  # SessionUpdate
+    device_event = Signal(object)  # DeviceEvent
+    started = Signal(object)  # Started
+    finished = Signal(object)  # Finished
+    failed = Signal(str)  # a one-line reason
+    scanned = Signal(object)  # list[StrapInfo]
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root
+        self.runner: SessionRunner | None = None
+        self.clock: PlaybackClock | None = None
+        self._task: Future | None = None
+        self._replaying: tuple[str, float] | None = None  # path and speed of the replay
+        self._seeking = False
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="sessions",
+                                        daemon=True)
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    # -- starting -------------------------------------------------------------------------
+    def start_session(self, plan: SessionPlan) -> None:
+        self._task = asyncio.run_coroutine_threadsafe(self._session(plan), self._loop)
+
+    def start_replay(self, path: str, speed: float = 1.0, start_s: float = 0.0) -> None:
+        self._task = asyncio.run_coroutine_threadsafe(self._replay(path, speed, start_s),
+                                                      self._loop)
+
+    def scan(self, timeout_s: float = 5.0) -> None:
+        asyncio.run_coroutine_threadsafe(self._scan(timeout_s), self._loop)
+
+    async def _session(self, plan: SessionPlan) -> None:
+        try:
+            opened = await open_session(plan, self.root)
+        except START_ERRORS as exc:
+            self.failed.emit(str(exc))
+            return
+        self.clock = None
+        folder = opened.writer.folder
+        result = await self._run(opened.runner, Started(opened.runner, opened.source.describe(),
+                                                        folder, replay=False))
+        if result.error is None and folder.is_dir():
+            try:
+                finish_session(self.root, folder)
+            except (LibraryError, OSError) as exc:
+                result.error = f"the session is saved but not indexed: {exc}"
+        self.finished.emit(Finished(result, folder))
+
+    async def _replay(self, path: str, speed: float, start_s: float,
+                      paused: bool = False) -> None:
+        try:
+            source = ReplaySource.open(path)
+        except START_ERRORS as exc:
+            self.failed.emit(str(exc))
+            return
+        self._replaying = (path, speed)
+        self.clock = PlaybackClock(speed, start_s)
+        if paused:
+            self.clock.pause()
+        runner = replay_runner(source, None, self.clock)
+        result = await self._run(runner, Started(runner, source.describe(), None, replay=True))
+        if not self._seeking:
+            self.finished.emit(Finished(result, None))
+
+    async def _run(self, runner: SessionRunner, started: Started) -> SessionResult:
+        runner.subscribe(self._forward)
+        self.runner = runner
+        self.started.emit(started)
+        try:
+            return await runner.run()
+        finally:
+            self.runner = None
+
+    def _forward(self, item: Any) -> None:
+        (self.update if isinstance(item, SessionUpdate) else self.device_event).emit(item)
+
+    async def _scan(self, timeout_s: float) -> None:
+        from ..devices.ble import scan  # bleak is imported only when someone scans
+
+        try:
+            self.scanned.emit(await scan(timeout_s))
+        except SourceError as exc:
+            self.failed.emit(str(exc))
+
+    # -- steering (called from the GUI thread) ------------------------------------------
+    def _call(self, fn: Any, *args: Any) -> None:
+        self._loop.call_soon_threadsafe(fn, *args)
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self._call(self.runner.stop)
+
+    def marker(self, note: str) -> None:
+        if self.runner is not None:
+            self._call(self.runner.marker, note)
+
+    def set_rate(self, rate_bpm: float) -> None:
+        if self.runner is not None:
+            self._call(self.runner.set_rate, rate_bpm)
+
+    def pause(self, paused: bool) -> None:
+        if self.clock is not None:
+            self._call(self.clock.pause if paused else self.clock.resume)
+
+    def set_speed(self, speed: float) -> None:
+        if self.clock is not None:
+            self._call(self.clock.set_speed, speed)
+
+    def seek(self, t_s: float) -> None:
+        """Replay from ``t_s``: forward by letting the clock jump, back by starting over
+        (the analysis runs only forward) and catching up at once."""
+        clock = self.clock
+        if clock is not None and t_s >= clock.now():
+            self._call(clock.seek, t_s)
+        elif self._replaying is not None:
+            self._task = asyncio.run_coroutine_threadsafe(self._restart(t_s), self._loop)
+
+    async def _restart(self, t_s: float) -> None:
+        assert self._replaying is not None
+        path, _ = self._replaying
+        speed = self.clock.speed if self.clock else 1.0
+        paused = self.clock.paused if self.clock else False
+        self._seeking = True
+        previous = self.runner
+        if previous is not None:
+            previous.stop()
+            while self.runner is previous:
+                await asyncio.sleep(0.01)
+        self._seeking = False
+        await self._replay(path, speed, t_s, paused)
+
+    def rate_session(self, folder: Path, **ratings: Any) -> None:
+        """Store post-session ratings and notes (on the worker thread: it writes files)."""
+        async def write() -> None:
+            try:
+                with Library(self.root) as library:
+                    library.annotate_session(folder, **ratings)
+            except (LibraryError, RecordingError, OSError) as exc:
+                self.failed.emit(f"could not save the rating: {exc}")
+        asyncio.run_coroutine_threadsafe(write(), self._loop)
+
+    def wait(self, timeout_s: float = 10.0) -> None:
+        """Block until the running session has ended (used when closing the window)."""
+        if self._task is not None:
+            with contextlib.suppress(Exception):  # already reported through `finished`
+                self._task.result(timeout_s)
+
+    def shutdown(self) -> None:
+        self.stop()
+        self.wait()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5.0)

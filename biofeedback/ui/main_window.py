@@ -1,0 +1,378 @@
+"""The clinician's window: device, session controls, pacer, feedback, trends and spectrum.
+
+It observes a :class:`~biofeedback.ui.model.LiveModel` fed by a
+:class:`~biofeedback.ui.bridge.SessionBridge`, and sends commands (start, stop, marker,
+pacer rate, replay controls) to the bridge. It computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..signal import CoherenceParams, LiveParams
+from ..training.launch import SessionPlan
+from ..types import DeviceEvent
+from .bridge import Finished, SessionBridge, Started
+from .client_view import ClientView
+from .dialogs import SettingsDialog, SummaryDialog, save_preferences
+from .model import LiveModel
+from .sound import AVAILABLE as SOUND_AVAILABLE
+from .sound import Sounds
+from .theme import THEMES, apply_theme
+from .widgets.pacer import PacerWidget
+from .widgets.panels import DevicePanel, FeedbackPanel, SessionPanel
+from .widgets.plots import HeartRatePlot, SpectrumPlot, TrendPlot
+
+REFRESH_MS = 33  # at most ~30 redraws of plots and panels a second
+
+
+class ReplayBar(QWidget):
+    """Play/pause, speed (1-50x) and position of a replay."""
+
+    def __init__(self, bridge: SessionBridge) -> None:
+        super().__init__()
+        self.bridge = bridge
+        self.play = QPushButton("Pause")
+        self.play.setCheckable(True)
+        self.play.toggled.connect(self._toggled)
+        self.speed = QDoubleSpinBox()
+        self.speed.setRange(1.0, 50.0)
+        self.speed.setSuffix(" ×")
+        self.speed.valueChanged.connect(bridge.set_speed)
+        self.position = QSlider(Qt.Orientation.Horizontal)
+        self.position.sliderReleased.connect(self._seek)
+        self.label = QLabel("00:00")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("Replay"))
+        layout.addWidget(self.play)
+        layout.addWidget(self.speed)
+        layout.addWidget(self.position, 1)
+        layout.addWidget(self.label)
+
+    def begin(self, duration_s: float, speed: float, paused: bool) -> None:
+        self.position.setRange(0, max(int(duration_s), 1))
+        for widget, set_value in ((self.speed, lambda: self.speed.setValue(speed)),
+                                  (self.play, lambda: self.play.setChecked(paused))):
+            widget.blockSignals(True)
+            set_value()
+            widget.blockSignals(False)
+        self.play.setText("Play" if paused else "Pause")
+
+    def _toggled(self, paused: bool) -> None:
+        self.play.setText("Play" if paused else "Pause")
+        self.bridge.pause(paused)
+
+    def _seek(self) -> None:
+        self.bridge.seek(float(self.position.value()))
+
+    def show_time(self, t_s: float) -> None:
+        if not self.position.isSliderDown():
+            self.position.setValue(int(t_s))
+        minutes, seconds = divmod(int(t_s), 60)
+        self.label.setText(f"{minutes:02d}:{seconds:02d}")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, root: Path, prefs: dict, source: str | None = None,
+                 speed: float = 1.0) -> None:
+        super().__init__()
+        self.setWindowTitle("Biofeedback")
+        self.root = root
+        self.prefs = prefs
+        self.theme = THEMES[prefs["theme"]]
+        self.model = LiveModel()
+        self.bridge = SessionBridge(root)
+        self.sounds = Sounds()
+        self.sounds.enabled = prefs["sound"]
+        self.client_view: ClientView | None = None
+        self.summary: SummaryDialog | None = None
+        self._last_refresh = 0.0
+        self._refresh_pending = False
+        self._last_stage = ""
+        self._last_level = -1
+        self.shown_at: float | None = None  # perf_counter when first shown (benchmarks)
+
+        self.device = DevicePanel(self.model)
+        self.session = SessionPanel(self.model)
+        self.session.speed = speed
+        self.pacer = PacerWidget(self.model, self.theme)
+        self.feedback = FeedbackPanel(self.model)
+        self.hr_plot = HeartRatePlot(self.model, self.theme)
+        self.trends = TrendPlot(self.model, self.theme, prefs["challenge"])
+        self.spectrum = SpectrumPlot(self.model, self.theme)
+        self.replay_bar = ReplayBar(self.bridge)
+        self.replay_bar.setVisible(False)
+        self.banner = QLabel("")
+        self.banner.setObjectName("banner")
+        self.banner.setStyleSheet("background: #E69F00; color: black; padding: 8px; "
+                                  "font-weight: bold; font-size: 15px;")
+        self.use_sim = QPushButton("Use the simulated strap")
+        self.use_sim.clicked.connect(self._use_simulated)
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.use_sim)
+        self._show_banner("")
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.device)
+        left_layout.addWidget(self.session)
+        left_layout.addStretch(1)
+        left.setFixedWidth(330)
+        top = QHBoxLayout()
+        top.addWidget(left)
+        top.addWidget(self.pacer, 3)
+        self.feedback.setFixedWidth(300)
+        top.addWidget(self.feedback)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.trends.widget)
+        bottom.addWidget(self.spectrum.widget)
+        plots = QSplitter(Qt.Orientation.Vertical)
+        plots.addWidget(self.hr_plot.widget)
+        plots.addWidget(bottom)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(banner_row)
+        layout.addLayout(top, 5)
+        layout.addWidget(plots, 6)
+        layout.addWidget(self.replay_bar)
+        self.setCentralWidget(central)
+        self._build_toolbar()
+        self.statusBar().showMessage("Ready: choose a strap and press Start.")
+
+        self.device.scan_requested.connect(self._scan)
+        self.device.replay_requested.connect(self._open_recording)
+        self.session.start_requested.connect(self._start)
+        self.session.stop_requested.connect(self.bridge.stop)
+        self.session.marker_requested.connect(self.bridge.marker)
+        self.session.rate_changed.connect(self.bridge.set_rate)
+        self.bridge.update.connect(self.model.on_update)
+        self.bridge.device_event.connect(self._on_event)
+        self.bridge.started.connect(self._on_started)
+        self.bridge.finished.connect(self._on_finished)
+        self.bridge.failed.connect(self._on_failed)
+        self.bridge.scanned.connect(self._on_scanned)
+        self.model.changed.connect(self._schedule_refresh)
+        self.model.banner_changed.connect(self._show_banner)
+        self._cue_timer = QTimer(self)
+        self._cue_timer.timeout.connect(self._cue)
+        self._cue_timer.start(50)
+        self._startup_scan = source is None
+        if source is None:  # is there Bluetooth, and a strap? Say once if not.
+            QTimer.singleShot(0, self._scan)
+        elif source.startswith("replay:"):
+            QTimer.singleShot(0, lambda: self.start_replay(source[len("replay:"):]))
+        else:
+            self.device.preset(source)
+
+    # -- building ---------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        for text, shortcut, slot in (("Client view", "F11", self.toggle_client_view),
+                                     ("Open recording…", "Ctrl+O", self._open_recording),
+                                     ("Settings…", "Ctrl+,", self._settings),
+                                     ("Dark/light", "Ctrl+T", self._toggle_theme)):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(slot)
+            bar.addAction(action)
+
+    # -- commands -----------------------------------------------------------------------
+    def _plan(self) -> SessionPlan:
+        live = LiveParams(rmssd_window_s=float(self.prefs["rmssd_window_s"]),
+                          coherence=CoherenceParams(
+                              window_s=float(self.prefs["coherence_window_s"])))
+        return replace(self.session.plan(self.device.source_spec()),
+                       challenge=self.prefs["challenge"], live=live)
+
+    def _start(self) -> None:
+        if self.bridge.running:
+            return
+        self.statusBar().showMessage("Connecting…")
+        self.session.start.setEnabled(False)
+        self.bridge.start_session(self._plan())
+
+    def start_replay(self, path: str, speed: float = 10.0) -> None:
+        if self.bridge.running:
+            QMessageBox.information(self, "Replay", "Stop the running session first.")
+            return
+        self.bridge.start_replay(path, speed)
+
+    def _open_recording(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a recording", str(self.root / "sessions"),
+            "Session (session.json);;RR files (*.csv *.txt *.hrm);;All files (*)")
+        if path:
+            self.start_replay(str(Path(path).parent) if path.endswith("session.json") else path)
+
+    def _scan(self) -> None:
+        self.statusBar().showMessage("Scanning for heart-rate straps…")
+        self.device.scan.setEnabled(False)
+        self.bridge.scan(5.0)
+
+    def _use_simulated(self) -> None:
+        self.device.use_simulated()
+        self._show_banner("")
+        self.statusBar().showMessage("Simulated strap selected: press Start.")
+
+    def toggle_client_view(self) -> None:
+        if self.client_view is not None and self.client_view.isVisible():
+            self.client_view.close()
+            return
+        self.client_view = ClientView(self.model, self.theme)
+        screens = QApplication.screens()
+        if len(screens) > 1:  # the client's display, when there is one
+            self.client_view.setScreen(screens[1])
+        self.client_view.showFullScreen()
+
+    def _settings(self) -> None:
+        dialog = SettingsDialog(self.prefs, SOUND_AVAILABLE, self)
+        if dialog.exec():
+            self.prefs = dialog.preferences()
+            save_preferences(self.prefs)
+            self.sounds.enabled = self.prefs["sound"]
+            self.trends.set_challenge(self.prefs["challenge"])
+            self._set_theme(self.prefs["theme"])
+
+    def _toggle_theme(self) -> None:
+        self.prefs["theme"] = "dark" if self.theme.name == "light" else "light"
+        save_preferences(self.prefs)
+        self._set_theme(self.prefs["theme"])
+
+    def _set_theme(self, name: str) -> None:
+        self.theme = THEMES[name]
+        apply_theme(QApplication.instance(), self.theme)
+        self.pacer.set_theme(self.theme)
+        for plot in (self.hr_plot.widget, self.spectrum.widget, self.trends.widget):
+            plot.setBackground(self.theme.panel)
+
+    # -- what the bridge reports ----------------------------------------------------------
+    def _on_started(self, s: Started) -> None:
+        self.model.attach(s.runner, s.device)
+        self.session.set_running(True)
+        self.session.start.setEnabled(True)
+        self.replay_bar.setVisible(s.replay)
+        self.session.setEnabled(not s.replay)
+        if s.replay:
+            clock = s.runner.clock
+            self.replay_bar.begin(s.device.get("duration_s", 0.0), clock.speed,
+                                  getattr(clock, "paused", False))
+            self.statusBar().showMessage(f"Replaying {s.device.get('address')}")
+        else:
+            self.statusBar().showMessage(f"Recording into {s.folder}")
+
+    def _on_event(self, e: DeviceEvent) -> None:
+        self.model.on_event(e)
+        if e.kind == "marker":
+            self.statusBar().showMessage(f"Marker at {e.t_s:.0f} s {e.value}".rstrip())
+
+    def _on_finished(self, f: Finished) -> None:
+        self.session.set_running(False)
+        self.session.setEnabled(True)
+        self.session.start.setEnabled(True)
+        self.replay_bar.setVisible(False)
+        self._refresh()
+        if f.folder is None:
+            self.statusBar().showMessage("Replay ended.")
+            return
+        self.statusBar().showMessage(f"Saved {f.folder}")
+        self.summary = SummaryDialog(f.result, self)
+        self.summary.rated.connect(
+            lambda value: self.bridge.rate_session(f.folder, post_rating=value))
+        self.summary.open()
+
+    def _on_failed(self, message: str) -> None:
+        self.session.start.setEnabled(True)
+        self.device.scan.setEnabled(True)
+        self.statusBar().showMessage(message)
+        if self._startup_scan:  # no Bluetooth here: say it once, stay on the simulation
+            self.device.use_simulated()
+        self._startup_scan = False
+        self._show_banner(message, offer_sim=True)
+
+    def _on_scanned(self, straps: list) -> None:
+        self.device.scan.setEnabled(True)
+        self.device.show_straps(straps)
+        startup, self._startup_scan = self._startup_scan, False
+        if straps:
+            self.device.kind.setCurrentIndex(1)
+            self.statusBar().showMessage(f"{len(straps)} strap(s) found")
+        elif not startup:
+            self._show_banner("No heart-rate strap heard: wear it (straps advertise only with "
+                              "skin contact) and close any app connected to it.", offer_sim=True)
+
+    def _show_banner(self, text: str, offer_sim: bool = False) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+        self.use_sim.setVisible(bool(text) and offer_sim)
+
+    # -- drawing ------------------------------------------------------------------------
+    def _schedule_refresh(self) -> None:
+        if self._refresh_pending:
+            return
+        self._refresh_pending = True
+        wait = REFRESH_MS - (time.perf_counter() - self._last_refresh) * 1000
+        QTimer.singleShot(max(0, int(wait)), self._refresh)
+
+    def _refresh(self) -> None:
+        self._refresh_pending = False
+        self._last_refresh = time.perf_counter()
+        for view in (self.hr_plot, self.trends, self.spectrum, self.feedback, self.device,
+                     self.session):
+            view.refresh()
+        if self.replay_bar.isVisible():
+            self.replay_bar.show_time(self.model.now_s())
+        level = self.model.feedback.level
+        if level != self._last_level and level >= 0 and self._last_level >= 0:
+            self.sounds.play("chime")
+        self._last_level = level
+
+    def _cue(self) -> None:
+        state = self.model.pacer_state()
+        stage = state.stage if state else ""
+        if stage != self._last_stage and stage in ("inhale", "exhale"):
+            self.sounds.play(stage)
+        self._last_stage = stage
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self.shown_at is None:
+            self.shown_at = time.perf_counter()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.bridge.running and not self.replay_bar.isVisible():
+            answer = QMessageBox.question(
+                self, "Session running",
+                "A session is running. Stop it and save what was recorded?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.bridge.shutdown()
+        if self.client_view is not None:
+            self.client_view.close()
+        event.accept()
