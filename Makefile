@@ -30,6 +30,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/gui.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check biofeedback tests bench

@@ -55,7 +55,7 @@ def test_a_simulated_session_from_start_to_summary(qtbot, make_window, tmp_path)
     window = make_window("sim:seed=3,dropouts=150,dropout_s=8", speed=60)
     banners: list[str] = []
     window.model.banner_changed.connect(banners.append)
-    window.session.minutes.setValue(4)
+    window.session.minutes.setValue(30)  # longer than the test: it is stopped by hand
     window.session.pre.setValue(7)
     qtbot.mouseClick(window.session.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.session.running, timeout=10000)
@@ -100,7 +100,7 @@ def test_a_simulated_session_from_start_to_summary(qtbot, make_window, tmp_path)
 def test_replay_plays_pauses_and_seeks_in_the_same_window(qtbot, make_window):
     window = make_window(f"replay:{RECORDED}")
     qtbot.waitUntil(lambda: window.replay_bar.isVisible(), timeout=10000)
-    assert not window.session.isEnabled()
+    assert not window.session.isVisible()
     window.replay_bar.speed.setValue(50)
     qtbot.waitUntil(lambda: len(window.model.hr) > 30, timeout=20000)
 

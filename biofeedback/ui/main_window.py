@@ -41,7 +41,7 @@ from .sound import Sounds
 from .theme import THEMES, apply_theme
 from .widgets.pacer import PacerWidget
 from .widgets.panels import DevicePanel, FeedbackPanel, SessionPanel
-from .widgets.plots import HeartRatePlot, SpectrumPlot, TrendPlot
+from .widgets.plots import CoherencePlot, HeartRatePlot, RmssdPlot, SpectrumPlot
 
 REFRESH_MS = 33  # at most ~30 redraws of plots and panels a second
 
@@ -119,7 +119,8 @@ class MainWindow(QMainWindow):
         self.pacer = PacerWidget(self.model, self.theme)
         self.feedback = FeedbackPanel(self.model)
         self.hr_plot = HeartRatePlot(self.model, self.theme)
-        self.trends = TrendPlot(self.model, self.theme, prefs["challenge"])
+        self.coherence_plot = CoherencePlot(self.model, self.theme, prefs["challenge"])
+        self.rmssd_plot = RmssdPlot(self.model, self.theme)
         self.spectrum = SpectrumPlot(self.model, self.theme)
         self.replay_bar = ReplayBar(self.bridge)
         self.replay_bar.setVisible(False)
@@ -141,13 +142,18 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.session)
         left_layout.addStretch(1)
         left.setFixedWidth(330)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.feedback)
+        right_layout.addWidget(self.coherence_plot.widget, 1)
+        right.setFixedWidth(360)
         top = QHBoxLayout()
         top.addWidget(left)
         top.addWidget(self.pacer, 3)
-        self.feedback.setFixedWidth(300)
-        top.addWidget(self.feedback)
+        top.addWidget(right)
         bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.trends.widget)
+        bottom.addWidget(self.rmssd_plot.widget)
         bottom.addWidget(self.spectrum.widget)
         plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(self.hr_plot.widget)
@@ -156,7 +162,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.addLayout(banner_row)
         layout.addLayout(top, 5)
-        layout.addWidget(plots, 6)
+        layout.addWidget(plots, 5)
         layout.addWidget(self.replay_bar)
         self.setCentralWidget(central)
         self._build_toolbar()
@@ -245,8 +251,10 @@ class MainWindow(QMainWindow):
             return
         self.client_view = ClientView(self.model, self.theme)
         screens = QApplication.screens()
-        if len(screens) > 1:  # the client's display, when there is one
-            self.client_view.setScreen(screens[1])
+        screen = screens[1] if len(screens) > 1 else screens[0]  # the client's, if any
+        self.client_view.setScreen(screen)
+        # Sized first: without a window manager (kiosks, Xvfb) full screen alone does not.
+        self.client_view.setGeometry(screen.geometry())
         self.client_view.showFullScreen()
 
     def _settings(self) -> None:
@@ -255,7 +263,7 @@ class MainWindow(QMainWindow):
             self.prefs = dialog.preferences()
             save_preferences(self.prefs)
             self.sounds.enabled = self.prefs["sound"]
-            self.trends.set_challenge(self.prefs["challenge"])
+            self.coherence_plot.set_challenge(self.prefs["challenge"])
             self._set_theme(self.prefs["theme"])
 
     def _toggle_theme(self) -> None:
@@ -267,7 +275,8 @@ class MainWindow(QMainWindow):
         self.theme = THEMES[name]
         apply_theme(QApplication.instance(), self.theme)
         self.pacer.set_theme(self.theme)
-        for plot in (self.hr_plot.widget, self.spectrum.widget, self.trends.widget):
+        for plot in (self.hr_plot.widget, self.spectrum.widget, self.coherence_plot.widget,
+                     self.rmssd_plot.widget):
             plot.setBackground(self.theme.panel)
 
     # -- what the bridge reports ----------------------------------------------------------
@@ -276,7 +285,7 @@ class MainWindow(QMainWindow):
         self.session.set_running(True)
         self.session.start.setEnabled(True)
         self.replay_bar.setVisible(s.replay)
-        self.session.setEnabled(not s.replay)
+        self.session.setVisible(not s.replay)
         if s.replay:
             clock = s.runner.clock
             self.replay_bar.begin(s.device.get("duration_s", 0.0), clock.speed,
@@ -292,9 +301,9 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, f: Finished) -> None:
         self.session.set_running(False)
-        self.session.setEnabled(True)
         self.session.start.setEnabled(True)
         self.replay_bar.setVisible(False)
+        self.session.setVisible(True)
         self._refresh()
         if f.folder is None:
             self.statusBar().showMessage("Replay ended.")
@@ -341,8 +350,8 @@ class MainWindow(QMainWindow):
     def _refresh(self) -> None:
         self._refresh_pending = False
         self._last_refresh = time.perf_counter()
-        for view in (self.hr_plot, self.trends, self.spectrum, self.feedback, self.device,
-                     self.session):
+        for view in (self.hr_plot, self.coherence_plot, self.rmssd_plot, self.spectrum,
+                     self.feedback, self.device, self.session):
             view.refresh()
         if self.replay_bar.isVisible():
             self.replay_bar.show_time(self.model.now_s())

@@ -36,7 +36,7 @@ class FeedbackPanel(QGroupBox):
     def __init__(self, model: LiveModel, big: bool = False) -> None:
         super().__init__("Feedback")
         self.model = model
-        scale = 2.2 if big else 1.0
+        scale = 3.0 if big else 1.0
         self.level = QLabel("—")
         self.level.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.level.setObjectName("level")
@@ -53,6 +53,8 @@ class FeedbackPanel(QGroupBox):
             font.setBold(label is self.level)
             label.setFont(font)
         layout = QVBoxLayout(self)
+        if big:  # centred in the client's view
+            layout.addStretch(1)
         for w in (self.level, self.value, self.achievement, self.numbers):
             layout.addWidget(w)
         self.shares = []

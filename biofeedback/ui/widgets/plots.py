@@ -33,7 +33,7 @@ class HeartRatePlot:
     def __init__(self, model: LiveModel, theme: Theme) -> None:
         self.model = model
         self.widget = _plot("Heart rate and breathing pacer", "bpm", "session time (s)")
-        self.widget.addLegend(offset=(10, 5))
+        self.widget.addLegend(offset=(-10, 5))
         self.hr = self.widget.plot(name="heart rate", pen=pg.mkPen(theme.accent, width=3))
         self.pacer = self.widget.plot(name="pacer (up = breathe in)",
                                       pen=pg.mkPen(theme.muted, width=2,
@@ -55,33 +55,21 @@ class HeartRatePlot:
         self.widget.setXRange(max(end - HR_WINDOW_S, 0.0), max(end, 10.0), padding=0)
 
 
-class TrendPlot:
-    """Coherence over the session, coloured by level, with the challenge thresholds; and
-    RMSSD (60 s) on its own axis below."""
+class CoherencePlot:
+    """Coherence over the session, each value coloured by its level, with the challenge
+    level's thresholds dotted."""
 
     def __init__(self, model: LiveModel, theme: Theme, challenge: int = 1) -> None:
         self.model = model
-        self.widget = pg.GraphicsLayoutWidget()
-        self.coh = self.widget.addPlot(row=0, col=0, title="Coherence")
-        self.coh.setLabel("left", "ratio")
-        self.coh.showGrid(x=True, y=True, alpha=0.25)
-        self.points = pg.ScatterPlotItem(size=9, pen=None)
-        self.line = self.coh.plot(pen=pg.mkPen(theme.muted, width=1))
-        self.coh.addItem(self.points)
-        self.thresholds = [self.coh.addLine(y=v, pen=pg.mkPen(LEVEL_COLORS[i + 1], width=1,
-                                                             style=Qt.PenStyle.DotLine))
+        self.widget = _plot("Coherence over the session", "ratio", "session time (s)")
+        self.line = self.widget.plot(pen=pg.mkPen(theme.muted, width=1))
+        self.points = pg.ScatterPlotItem(size=8, pen=None)
+        self.widget.addItem(self.points)
+        self.thresholds = [self.widget.addLine(y=v, pen=pg.mkPen(LEVEL_COLORS[i + 1], width=2,
+                                                                 style=Qt.PenStyle.DotLine))
                            for i, v in enumerate(CHALLENGE_THRESHOLDS[challenge])]
-        self.rmssd_plot = self.widget.addPlot(row=1, col=0, title="RMSSD (60 s)")
-        self.rmssd_plot.setLabel("left", "ms")
-        self.rmssd_plot.setLabel("bottom", "session time (s)")
-        self.rmssd_plot.showGrid(x=True, y=True, alpha=0.25)
-        self.rmssd_plot.setXLink(self.coh)
-        self.rmssd = self.rmssd_plot.plot(pen=pg.mkPen(theme.accent, width=2))
+        self.widget.setYRange(0, 3, padding=0)
         self._brushes = [pg.mkBrush(c) for c in LEVEL_COLORS]
-        for plot in (self.coh, self.rmssd_plot):
-            plot.setMenuEnabled(False)
-            plot.setMouseEnabled(x=False, y=False)
-            plot.hideButtons()
 
     def set_challenge(self, challenge: int) -> None:
         for line, value in zip(self.thresholds, CHALLENGE_THRESHOLDS[challenge], strict=True):
@@ -89,19 +77,32 @@ class TrendPlot:
 
     def refresh(self) -> None:
         trend = self.model.coherence_trend
-        if trend:
-            data = np.array(trend)
-            self.line.setData(data[:, 0], data[:, 1])
-            self.points.setData(data[:, 0], data[:, 1],
-                                brush=[self._brushes[int(v)] for v in data[:, 2]])
-        else:
+        if not trend:
             self.line.setData([], [])
             self.points.setData([], [])
+            return
+        data = np.array(trend)
+        self.line.setData(data[:, 0], data[:, 1])
+        self.points.setData(data[:, 0], data[:, 1],
+                            brush=[self._brushes[int(v)] for v in data[:, 2]])
+        self.widget.setYRange(0, max(3.0, float(data[:, 1].max()) * 1.1), padding=0)
+
+
+class RmssdPlot:
+    """RMSSD of the last 60 s, over the session."""
+
+    def __init__(self, model: LiveModel, theme: Theme) -> None:
+        self.model = model
+        self.widget = _plot("RMSSD (60 s) over the session", "ms", "session time (s)")
+        self.curve = self.widget.plot(pen=pg.mkPen(theme.accent, width=2))
+
+    def refresh(self) -> None:
         if self.model.rmssd_trend:
             r = np.array(self.model.rmssd_trend)
-            self.rmssd.setData(r[:, 0], r[:, 1])
+            self.curve.setData(r[:, 0], r[:, 1])
+            self.widget.setYRange(0, float(r[:, 1].max()) * 1.2, padding=0)
         else:
-            self.rmssd.setData([], [])
+            self.curve.setData([], [])
 
 
 class SpectrumPlot:
@@ -110,16 +111,13 @@ class SpectrumPlot:
 
     def __init__(self, model: LiveModel, theme: Theme) -> None:
         self.model = model
-        self.widget = _plot("Heart-rate spectrum (last 64 s)", "ms²/Hz", "frequency (Hz)")
+        self.widget = _plot("Heart-rate spectrum, last 64 s (LF blue, HF pink)", "ms²/Hz",
+                            "frequency (Hz)")
         self.widget.setXRange(0.0, 0.4, padding=0)
-        for (lo, hi), colour, name in ((BANDS_HZ["lf"], "#0072B2", "LF"),
-                                       (BANDS_HZ["hf"], "#CC79A7", "HF")):
+        for (lo, hi), colour in ((BANDS_HZ["lf"], "#0072B2"), (BANDS_HZ["hf"], "#CC79A7")):
             region = pg.LinearRegionItem((lo, hi), movable=False,
                                          brush=pg.mkBrush(colour + "22"), pen=pg.mkPen(None))
             self.widget.addItem(region)
-            label = pg.TextItem(name, color=colour, anchor=(0.5, 0))
-            label.setPos((lo + hi) / 2, 0)
-            self.widget.addItem(label)
         self.curve = self.widget.plot(pen=pg.mkPen(theme.accent, width=2),
                                       fillLevel=0, brush=pg.mkBrush(theme.accent + "40"))
         self.pacer_line = self.widget.addLine(x=0.1, pen=pg.mkPen(theme.muted, width=2,
