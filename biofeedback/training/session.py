@@ -122,6 +122,7 @@ class SessionRunner:
         self._error: str | None = None
         self._breathing = BreathingTracker()
         self._heard = time.monotonic()  # when the source last delivered something
+        self._ended = False  # the session ran its course (duration, or the source's end)
         self._breathing_bpm: list[float] = []
 
     # -- commands ------------------------------------------------------------------------
@@ -225,6 +226,7 @@ class SessionRunner:
             duration = self.settings.duration_s
             t_s = float(item.t_s[0]) if isinstance(item, Samples) else item.t_s
             if duration is not None and t_s > duration:
+                self._ended = True
                 return
             if isinstance(item, Beat):
                 self._on_beat(item)
@@ -232,6 +234,7 @@ class SessionRunner:
                 self._on_samples(item)
             else:
                 self._record_event(item.t_s, item.kind, item.value)
+        self._ended = not self._stop.is_set()  # the source ran out
 
     async def _silent_past(self, duration_s: float) -> None:
         """Return once the clock is past the duration and the source has said nothing for
@@ -251,7 +254,7 @@ class SessionRunner:
                                     else asyncio.Event().wait())
         tasks = (consume, stopped, timer)
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        stopped_early = stopped in done and consume not in done and timer not in done
+        self._ended = self._ended or timer in done
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -259,7 +262,7 @@ class SessionRunner:
             exc = consume.exception()
             self._error = self._error or f"{type(exc).__name__}: {exc}"
         await self.source.close()
-        status = "stopped" if (stopped_early or self._error) else "completed"
+        status = "completed" if self._ended and not self._error else "stopped"
         summary = self.summary()
         if self.recorder is not None:
             try:
