@@ -20,7 +20,15 @@ from ..storage.paths import sessions_dir
 from ..storage.session import SessionWriter
 from ..storage.settings import load_settings, save_settings
 from .pacer import MAX_RATE_BPM, MIN_RATE_BPM
-from .protocols import Protocol, make_protocol
+from .protocols import (
+    ASSESSMENTS,
+    STEP_S,
+    STEPPED_RATES,
+    Protocol,
+    assessment_length_s,
+    assessment_pacer,
+    make_protocol,
+)
 from .session import SessionRunner, SessionSettings
 
 DEFAULT_RATE_BPM = 6.0
@@ -48,6 +56,8 @@ class SessionPlan:
     ecg: bool = False
     acc: bool = False
     live: LiveParams = field(default_factory=LiveParams)
+    rates_bpm: tuple[float, ...] = STEPPED_RATES
+    step_s: float = STEP_S
 
 
 @dataclass
@@ -59,8 +69,12 @@ class OpenSession:
 
 def prepare(plan: SessionPlan, root: Path) -> tuple[SessionSettings, Protocol, dict[str, Any]]:
     """Settings, protocol and the metadata of ``session.json``; PlanError when it cannot run."""
+    duration = plan.duration_s
     try:
-        protocol = make_protocol(plan.protocol, plan.duration_s)
+        if plan.protocol in ASSESSMENTS:
+            duration = assessment_length_s(plan.protocol, plan.rates_bpm, plan.step_s)
+            assessment_pacer(plan.protocol, plan.rates_bpm, plan.step_s)  # checks the rates
+        protocol = make_protocol(plan.protocol, duration, plan.rates_bpm, plan.step_s)
     except ValueError as exc:
         raise PlanError(str(exc)) from None
     meta: dict[str, Any] = {"app_version": __version__, "source": plan.source,
@@ -72,10 +86,10 @@ def prepare(plan: SessionPlan, root: Path) -> tuple[SessionSettings, Protocol, d
             profile = library.client(plan.client)
         meta.update(client_id=profile["id"], client_name=profile["name"])
         rate = rate or profile.get("resonance_bpm")
-    settings = SessionSettings(duration_s=plan.duration_s, protocol=plan.protocol,
+    settings = SessionSettings(duration_s=duration, protocol=plan.protocol,
                                rate_bpm=rate or DEFAULT_RATE_BPM,
                                inhale_ratio=plan.inhale_ratio, challenge=plan.challenge,
-                               live=plan.live)
+                               live=plan.live, rates_bpm=plan.rates_bpm, step_s=plan.step_s)
     if not MIN_RATE_BPM <= settings.rate_bpm <= MAX_RATE_BPM:
         raise PlanError(f"the pacer rate must be within {MIN_RATE_BPM:g}-{MAX_RATE_BPM:g} "
                         "breaths/min")

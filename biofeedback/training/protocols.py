@@ -2,12 +2,19 @@
 
 * ``free``: paced practice for the whole session;
 * ``standard``: baseline without pacer (3 min) → paced breathing → recovery without pacer
-  (3 min), the chronic-stress training shape of issue 6 (Lehrer & Gevirtz 2014).
+  (3 min), the chronic-stress training shape of issue 6 (Lehrer & Gevirtz 2014);
+* ``stepped``: resonance-frequency assessment, one step per rate (default 6.5 → 4.5 by 0.5,
+  each 2 min plus 30 s to settle; Lehrer et al. 2000/2013, Shaffer & Meehan 2020);
+* ``sliding``: resonance-frequency assessment, 6.75 → 4.25 breaths/min over 15 min, a new rate
+  every breath (Fisher & Lehrer 2022).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+from .pacer import BreathShape, Pacer
 
 BASELINE_S = 180.0
 RECOVERY_S = 180.0
@@ -42,11 +49,35 @@ class Protocol:
                           for s in self.steps]}
 
 
-PROTOCOL_NAMES = ("free", "standard")
+PROTOCOL_NAMES = ("free", "standard", "stepped", "sliding")
+ASSESSMENTS = ("stepped", "sliding")
+STEPPED_RATES = (6.5, 6.0, 5.5, 5.0, 4.5)
+STEP_S = 150.0  # 2 min measured after 30 s of settling
+SETTLE_S = 30.0
+SLIDING = (6.75, 4.25, 900.0)  # from, to (breaths/min), over (s)
 
 
-def make_protocol(name: str, duration_s: float) -> Protocol:
-    """The protocol ``name`` fitted to a session of ``duration_s``."""
+def assessment_pacer(name: str, rates_bpm: tuple[float, ...] = STEPPED_RATES,
+                     step_s: float = STEP_S, shape: BreathShape | None = None) -> Pacer:
+    """The pacer of a resonance-frequency assessment."""
+    if name == "stepped":
+        return Pacer.stepped(rates_bpm, step_s, shape)
+    start, end, duration = SLIDING
+    return Pacer.sliding(start, end, duration, shape)
+
+
+def assessment_length_s(name: str, rates_bpm: tuple[float, ...] = STEPPED_RATES,
+                        step_s: float = STEP_S) -> float:
+    """How long an assessment runs: whole breaths at every rate."""
+    if name == "sliding":
+        return assessment_pacer(name).segments[-1].t_s
+    return sum(math.ceil(step_s * r / 60.0) * 60.0 / r for r in rates_bpm)
+
+
+def make_protocol(name: str, duration_s: float, rates_bpm: tuple[float, ...] = STEPPED_RATES,
+                  step_s: float = STEP_S) -> Protocol:
+    """The protocol ``name`` fitted to a session of ``duration_s`` (assessments have their
+    own length: :func:`assessment_length_s`)."""
     if name == "free":
         return Protocol("free", (Step("practice", 0.0, True),))
     if name == "standard":
@@ -56,7 +87,12 @@ def make_protocol(name: str, duration_s: float) -> Protocol:
         return Protocol("standard", (Step("baseline", 0.0, False),
                                      Step("paced", BASELINE_S, True),
                                      Step("recovery", duration_s - RECOVERY_S, False)))
-    raise ValueError(f"unknown protocol {name!r} (use {' or '.join(PROTOCOL_NAMES)})")
+    if name == "stepped":
+        segments = assessment_pacer(name, rates_bpm, step_s).segments
+        return Protocol(name, tuple(Step(f"{s.rate_bpm:g}/min", s.t_s, True) for s in segments))
+    if name == "sliding":
+        return Protocol(name, (Step("sliding", 0.0, True),))
+    raise ValueError(f"unknown protocol {name!r} (use {', '.join(PROTOCOL_NAMES)})")
 
 
 def unpaced_protocol() -> Protocol:

@@ -28,7 +28,16 @@ from ..signal.respiration import BreathingTracker
 from ..signal.windows import GAP_TOLERANCE_MS
 from ..types import Beat, DeviceEvent, Samples
 from .pacer import BreathShape, Pacer, PacerState
-from .protocols import Protocol, make_protocol, unpaced_protocol
+from .protocols import (
+    ASSESSMENTS,
+    SETTLE_S,
+    STEP_S,
+    STEPPED_RATES,
+    Protocol,
+    assessment_pacer,
+    make_protocol,
+    unpaced_protocol,
+)
 
 
 class Recorder(TypingProtocol):
@@ -51,6 +60,9 @@ class SessionSettings:
     inhale_ratio: float = 0.4
     challenge: int = 1
     live: LiveParams = field(default_factory=LiveParams)
+    rates_bpm: tuple[float, ...] = STEPPED_RATES  # of a stepped assessment
+    step_s: float = STEP_S  # each stepped rate's length, settling included
+    settle_s: float = SETTLE_S  # the start of each step the assessment leaves out
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,9 +93,13 @@ Subscriber = Callable[[SessionUpdate | DeviceEvent], None]
 
 
 def build_pacer(settings: SessionSettings, protocol: Protocol) -> Pacer:
-    """The pacer of a session: it starts at the first paced step."""
+    """The pacer of a session: it starts at the first paced step (an assessment's paces
+    its schedule of rates)."""
+    shape = BreathShape(settings.inhale_ratio)
+    if protocol.name in ASSESSMENTS:
+        return assessment_pacer(protocol.name, settings.rates_bpm, settings.step_s, shape)
     start = next((s.start_s for s in protocol.steps if s.paced), 0.0)
-    return Pacer.fixed(settings.rate_bpm, BreathShape(settings.inhale_ratio), t_s=start)
+    return Pacer.fixed(settings.rate_bpm, shape, t_s=start)
 
 
 #: How long after its duration (session s) a session ends when its source has gone silent.
@@ -106,7 +122,8 @@ class SessionRunner:
         self.settings = settings
         self.recorder = recorder
         self.clock = clock or SessionClock()
-        self.protocol = protocol or make_protocol(settings.protocol, settings.duration_s or 0.0)
+        self.protocol = protocol or make_protocol(settings.protocol, settings.duration_s or 0.0,
+                                                  settings.rates_bpm, settings.step_s)
         self.pacer = pacer or build_pacer(settings, self.protocol)
         self.analyzer = LiveAnalyzer(settings.live)
         source.follow(self.breathing_target)
@@ -315,7 +332,8 @@ def settings_from_dict(d: dict[str, Any]) -> SessionSettings:
     coh = {k: tuple(v) if isinstance(v, list) else v
            for k, v in (live.pop("coherence", None) or {}).items()}
     filt = live.pop("artifact_filter", None) or {}
-    known = {k: v for k, v in d.items() if k in SessionSettings.__dataclass_fields__}
+    known = {k: tuple(v) if isinstance(v, list) else v
+             for k, v in d.items() if k in SessionSettings.__dataclass_fields__}
     known["live"] = LiveParams(coherence=CoherenceParams(**coh),
                                artifact_filter=CausalFilterParams(**filt), **live)
     return SessionSettings(**known)
