@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from . import __version__
-from .commands import analyze, devices, gui, library, record, resonance
+from .commands import analyze, devices, gui, library, record, report, resonance
 from .commands.common import PROG, UserError
 from .devices.source import SourceError
 from .storage.export import ExportError
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_parsers(sub, [common])
     devices.add_parser(sub, [common])
     resonance.add_parser(sub, [common])
+    report.add_parsers(sub, [common])
     gui.add_parser(sub, [common])
     library.add_parsers(sub, [common])
     return parser

@@ -143,6 +143,12 @@ def _print_summary(result: SessionResult, out: TextIO = sys.stdout) -> None:
         out.write(f" (high {s['time_high_pct']:.0f} %, medium {s['time_medium_pct']:.0f} %, "
                   f"low {s['time_low_pct']:.0f} %), achievement {s['achievement']}")
     out.write("\n")
+    o = s.get("outcome") or {}
+    if o.get("baseline_rmssd_ms") is not None and o.get("training_rmssd_ms") is not None:
+        out.write(f"RMSSD baseline {o['baseline_rmssd_ms']:.1f} ms -> training "
+                  f"{o['training_rmssd_ms']:.1f} ms; heart rate oscillated at "
+                  f"{o['hr_peak_bpm'] or float('nan'):.1f}/min with the pacer at "
+                  f"{o['pacer_bpm'] or float('nan'):.1f}/min\n")
 
 
 async def _run(runner: SessionRunner) -> SessionResult:

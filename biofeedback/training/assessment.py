@@ -24,8 +24,8 @@ from ..signal.resonance import (
 )
 from ..storage.session import SessionRecord
 from .pacer import Pacer
-from .protocols import Protocol
-from .session import SessionSettings, build_pacer, settings_from_dict
+from .protocols import ASSESSMENTS, Protocol
+from .session import SessionSettings, recorded_plan
 
 #: Beyond this share of corrected beats a recommendation is called unreliable.
 MAX_ARTIFACTS_PCT = 5.0
@@ -88,11 +88,10 @@ def assess_sliding(t_s: np.ndarray, rr_ms: np.ndarray,
 
 
 def assess(t_s: np.ndarray, rr_ms: np.ndarray, settings: SessionSettings,
-           protocol: Protocol) -> Assessment:
+           protocol: Protocol, pacer: Pacer) -> Assessment:
     """Assess a session's beats; artifacts are corrected first (Lipponen & Tarvainen)."""
     artifacts_pct = 100.0 * np.count_nonzero(detect_artifacts(rr_ms)) / max(len(rr_ms), 1)
     t, rr = correct_beats(t_s, rr_ms)
-    pacer = build_pacer(settings, protocol)
     reasons = []
     if artifacts_pct > MAX_ARTIFACTS_PCT:
         reasons.append(f"{artifacts_pct:.1f} % of beats were artifacts (more than "
@@ -127,11 +126,8 @@ def assess(t_s: np.ndarray, rr_ms: np.ndarray, settings: SessionSettings,
 
 def assess_record(record: SessionRecord) -> Assessment:
     """Assess a recorded session folder (its protocol must be ``stepped`` or ``sliding``)."""
-    meta = record.meta
-    settings = settings_from_dict(meta.get("settings", {}))
-    protocol = Protocol.from_dict(meta["protocol"]) if "protocol" in meta else None
-    if protocol is None or protocol.name not in ("stepped", "sliding"):
+    settings, protocol, pacer = recorded_plan(record.meta, record.events)
+    if protocol.name not in ASSESSMENTS:
         raise ValueError(f"{record.folder.name} is not a resonance assessment (its protocol "
-                         f"is {protocol.name if protocol else 'unknown'}); record one with "
-                         "`biofeedback rf --source ...`")
-    return assess(record.beats["t_s"], record.beats["rr_ms"], settings, protocol)
+                         f"is {protocol.name}); record one with `biofeedback rf --source ...`")
+    return assess(record.beats["t_s"], record.beats["rr_ms"], settings, protocol, pacer)

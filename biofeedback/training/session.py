@@ -27,6 +27,7 @@ from ..signal.coherence import LEVEL_NAMES, Coherence, coherence_level
 from ..signal.respiration import BreathingTracker
 from ..signal.windows import GAP_TOLERANCE_MS
 from ..types import Beat, DeviceEvent, Samples
+from .outcomes import step_summaries, training_outcome
 from .pacer import BreathShape, Pacer, PacerState
 from .protocols import (
     ASSESSMENTS,
@@ -133,6 +134,8 @@ class SessionRunner:
         self._level = -1
         self._achievement = 0
         self._levels: list[int] = []
+        self._coherence: list[tuple[float, float, float, int]] = []  # t, ratio, peak, level
+        self._clean: list[bool] = []
         self._t: list[float] = []
         self._rr: list[float] = []
         self._last_beat: Beat | None = None
@@ -195,6 +198,9 @@ class SessionRunner:
             self._level = int(coherence_level(m.coherence_ratio, self.settings.challenge))
             self._achievement += max(self._level, 0)
             self._levels.append(self._level)
+            self._coherence.append((beat.t_s, m.coherence_ratio, m.coherence_peak_hz,
+                                    self._level))
+        self._clean.append(not m.flagged)
         self._t.append(beat.t_s)
         self._rr.append(beat.rr_ms)
         pacer = self.pacer.state(beat.t_s) if step.paced else None
@@ -303,25 +309,38 @@ class SessionRunner:
         for i, name in enumerate(LEVEL_NAMES):
             out[f"time_{name}_pct"] = float(np.mean(scored == i) * 100) if scored.size else None
         out["achievement"] = self._achievement
+        steps = step_summaries(np.array(self._t), np.array(self._rr), np.array(self._clean),
+                               np.array(self._coherence), self.protocol, self.pacer)
+        if len(steps) > 1:
+            out["steps"] = steps
+            out["outcome"] = training_outcome(steps)
         if self._breathing_bpm:
             out["breathing_bpm"] = float(np.median(self._breathing_bpm))
         return out
+
+
+def recorded_plan(meta: dict[str, Any], events: list[tuple[float, str, str]]
+                  ) -> tuple[SessionSettings, Protocol, Pacer]:
+    """A recorded session's settings, protocol and pacer as it ran: the scheduled pacer
+    plus every rate change someone made (a plain RR file has no pacer)."""
+    settings = settings_from_dict(meta["settings"]) if "settings" in meta else SessionSettings(
+        protocol="unpaced")
+    protocol = Protocol.from_dict(meta["protocol"]) if "protocol" in meta else unpaced_protocol()
+    pacer = build_pacer(settings, protocol)
+    for t, kind, value in events:
+        # Steps log their scheduled rate too; only a change from the schedule is re-applied.
+        if kind == "pacer_rate" and abs(pacer.rate_at(t) - float(value)) > 1e-9:
+            pacer.set_rate(t, float(value))
+    return settings, protocol, pacer
 
 
 def replay_runner(source: ReplaySource, recorder: Recorder | None = None,
                   clock: SessionClock | None = None) -> SessionRunner:
     """A runner that plays ``source`` as it was recorded: the session's own settings,
     protocol and pacer-rate changes (or, for a plain RR file, no pacer), until its end."""
-    meta = source.meta
-    settings = settings_from_dict(meta["settings"]) if "settings" in meta else SessionSettings(
-        protocol="unpaced")
-    settings = replace(settings, duration_s=None)
-    protocol = Protocol.from_dict(meta["protocol"]) if "protocol" in meta else unpaced_protocol()
-    runner = SessionRunner(source, settings, recorder, clock, protocol=protocol)
-    for t, kind, value in source.commands:
-        if kind == "pacer_rate":
-            runner.pacer.set_rate(t, float(value))
-    return runner
+    settings, protocol, pacer = recorded_plan(source.meta, source.commands)
+    return SessionRunner(source, replace(settings, duration_s=None), recorder, clock,
+                         pacer=pacer, protocol=protocol)
 
 
 def settings_from_dict(d: dict[str, Any]) -> SessionSettings:

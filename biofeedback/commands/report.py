@@ -1,0 +1,89 @@
+"""``biofeedback report`` and ``biofeedback progress``: what a clinician reads."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..storage.library import Library
+from ..storage.paths import data_dir, private_dir, write_private_file
+from ..storage.session import read_session
+from ..training.outcomes import client_progress, session_progress
+from .common import UserError, jsonable
+
+
+def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
+    r = sub.add_parser("report", parents=parents, help="a session or client report (HTML, PDF)",
+                       description="Write a report as HTML (plots embedded) and PDF: of one "
+                       "session, or with --client of a client's progress across sessions.")
+    r.add_argument("session", nargs="?", metavar="SESSION",
+                   help="session folder, id or path")
+    r.add_argument("--client", metavar="NAME", help="a client's progress report instead")
+    r.add_argument("--out", default=".", metavar="DIR", help="where to write (default .)")
+    r.add_argument("--deidentify", action="store_true", help="no name or dates")
+    r.set_defaults(func=run_report)
+    p = sub.add_parser("progress", parents=parents, help="a client's progress across sessions",
+                       description="Resting RMSSD (each session's baseline), coherence while "
+                       "paced, minutes practised per week, stress before and after.")
+    p.add_argument("--client", required=True, metavar="NAME")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_progress)
+
+
+def _progress(library: Library, name: str) -> dict:
+    rows = library.sessions(name)
+    if not rows:
+        raise UserError(f"no sessions of {name!r} in the library")
+    return client_progress([session_progress(read_session(Path(r["folder"])).meta)
+                            for r in rows])
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from ..reports.documents import client_report, session_report  # matplotlib on demand
+
+    if (args.session is None) == (args.client is None):
+        raise UserError("give a SESSION or --client NAME (not both)")
+    with Library(data_dir(args.data_dir)) as library:
+        if args.client:
+            report = client_report(library.client(args.client, create=False)["name"],
+                                   _progress(library, args.client), args.deidentify)
+            stem = f"progress_{'client' if args.deidentify else library.client(args.client)['id']}"
+        else:
+            record = read_session(library.find_session(args.session))
+            report = session_report(record, args.deidentify)
+            stem = f"session_{record.meta.get('session_id', record.folder.name)}"
+    out = private_dir(Path(args.out))
+    written = []
+    for suffix, data in ((".html", report.html.encode("utf-8")), (".pdf", report.pdf)):
+        path = out / f"{stem}{suffix}"
+        try:
+            write_private_file(path, data)
+        except OSError as exc:
+            raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+        written.append(str(path))
+    print("wrote " + " and ".join(written))
+    return 0
+
+
+def run_progress(args: argparse.Namespace) -> int:
+    with Library(data_dir(args.data_dir)) as library:
+        progress = _progress(library, args.client)
+    if args.json:
+        print(json.dumps(jsonable(progress), indent=2))
+        return 0
+    print(f"{'date':10}  {'protocol':8}  {'min':>5}  {'rest RMSSD':>10}  {'coherence':>9}  "
+          f"stress")
+    for r in progress["sessions"]:
+        rest = "—" if r["resting_rmssd_ms"] is None else f"{r['resting_rmssd_ms']:.1f}"
+        coh = "—" if r["coherence"] is None else f"{r['coherence']:.2f}"
+        stress = f"{r['pre_rating'] if r['pre_rating'] is not None else '—'} -> " \
+                 f"{r['post_rating'] if r['post_rating'] is not None else '—'}"
+        print(f"{r['start_time'][:10]}  {r['protocol']:8}  {r['minutes']:5.1f}  {rest:>10}  "
+              f"{coh:>9}  {stress}")
+    for w in progress["weeks"]:
+        print(f"week {w['week']}: {w['sessions']} sessions, {w['minutes']:.0f} min")
+    slope = progress["resting_rmssd_slope_ms_per_session"]
+    if slope is not None:
+        print(f"resting RMSSD changes by {slope:+.2f} ms per session")
+    return 0

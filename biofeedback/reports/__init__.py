@@ -1,0 +1,1 @@
+"""Reports for clinicians: one session, or a client's progress, as HTML and PDF."""
