@@ -126,3 +126,25 @@ def test_a_session_that_is_not_an_assessment_is_a_one_line_error(tmp_path):
     assert "not a resonance assessment" in run.stderr and run.stderr.count("\n") == 1
     both = biofeedback("rf", str(folder), "--source", "sim", data=data)
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_with_the_accelerometer_each_rate_says_whether_it_was_followed(tmp_path):
+    folder = record(tmp_path, "sim:rf=5.5,seed=1", "stepped")
+    record0 = read_session(folder)
+    from biofeedback.training.session import recorded_plan
+
+    _, _, pacer = recorded_plan(record0.meta, record0.events)
+    t = np.arange(0, record0.beats["t_s"][-1], 1 / 25)
+    paced = np.array([pacer.volume(x) for x in t])
+    own = 0.5 - 0.5 * np.cos(2 * np.pi * 14 / 60 * t)  # 14/min, ignoring the pacer
+    breath = np.where(t < 450, paced, own)  # followed the first three rates only
+    acc = np.column_stack([40 * breath, -980 + 10 * breath, 150 + 0 * t])
+    acc += np.random.default_rng(0).normal(0, 3, acc.shape)
+    rows = ["t_s,x_mg,y_mg,z_mg"] + [f"{a:.4f},{x:.0f},{y:.0f},{z:.0f}" for a, (x, y, z)
+                                      in zip(t, acc, strict=True)]
+    (folder / "acc.csv").write_text("\n".join(rows) + "\n")
+    result = assess_record(read_session(folder))
+    follow = [r["follow"] for r in result.rates]
+    rates = [r["breathing_bpm"] for r in result.rates]
+    assert min(follow[:3]) > 0.8 and max(follow[3:]) < 0.5
+    assert rates[0] == pytest.approx(6.5, abs=0.3) and rates[4] == pytest.approx(14, abs=0.5)

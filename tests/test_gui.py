@@ -194,3 +194,29 @@ def test_the_window_opens_from_the_command_line(tmp_path):
                          timeout=60)
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr and "Fatal" not in run.stderr
+
+
+def test_resonance_assessment_and_progress_in_the_window(qtbot, make_window, tmp_path):
+    from biofeedback.storage.library import Library
+
+    window = make_window("sim:seed=2,rf=5.0", speed=3000)
+    window.session.client.setText("Ben Jones")
+    window.session.protocol.setCurrentIndex(window.session.protocol.findData("stepped"))
+    qtbot.mouseClick(window.session.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.assessment is not None and window.assessment.isVisible(),
+                    timeout=30000)
+    dialog = window.assessment
+    assert dialog.table.rowCount() == 5
+    assert "Recommended: 5" in dialog.verdict.text() or "Recommended: 4.5" in \
+        dialog.verdict.text() or "Recommended: 5.5" in dialog.verdict.text()
+    qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: Library(tmp_path / "data").client("Ben Jones").get("resonance_bpm")
+                    is not None, timeout=10000)
+    assert abs(window.session.rate.value() - 5.0) <= 0.5  # the next session paces at it
+
+    window.summary.close()
+    window._progress()
+    qtbot.waitUntil(lambda: window.progress is not None and window.progress.isVisible(),
+                    timeout=10000)
+    assert window.progress.table.rowCount() == 1
+    assert window.progress.table.item(0, 1).text() == "stepped"

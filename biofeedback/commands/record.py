@@ -35,6 +35,14 @@ def _rating(text: str) -> int:
     return value
 
 
+def _pair(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("give two numbers, e.g. 0.6,1.2") from None
+    return lo, hi
+
+
 def _positive(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -63,7 +71,11 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
                    "the client's resonance rate, else 6)")
     r.add_argument("--inhale-ratio", type=float, default=0.4, metavar="F",
                    help="share of each breath spent breathing in (default 0.4)")
-    r.add_argument("--challenge", type=int, choices=(1, 2, 3, 4), default=1)
+    r.add_argument("--challenge", type=int, choices=(1, 2, 3, 4), default=1,
+                   help="coherence challenge level (1 easiest)")
+    r.add_argument("--thresholds", type=_pair, metavar="MEDIUM,HIGH",
+                   help="own coherence ratios where medium and high begin (instead of the "
+                   "challenge level's)")
     r.add_argument("--speed", type=_positive, default=1.0, metavar="X",
                    help="run the session clock X times faster (simulation and replay; keep 1 "
                    "with a real strap)")
@@ -174,7 +186,8 @@ def run_record(args: argparse.Namespace) -> int:
     plan = SessionPlan(source=args.source, duration_s=args.duration, protocol=args.protocol,
                        client=args.client, rate_bpm=args.rate, inhale_ratio=args.inhale_ratio,
                        challenge=args.challenge, speed=args.speed, pre_rating=args.pre_rating,
-                       notes=args.notes, ecg=args.ecg, acc=args.acc)
+                       notes=args.notes, ecg=args.ecg, acc=args.acc,
+                       thresholds=args.thresholds)
     try:
         prepare(plan, root)  # a plan that cannot run fails before any strap is searched
     except PlanError as exc:

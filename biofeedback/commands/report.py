@@ -9,7 +9,7 @@ from pathlib import Path
 from ..storage.library import Library
 from ..storage.paths import data_dir, private_dir, write_private_file
 from ..storage.session import read_session
-from ..training.outcomes import client_progress, session_progress
+from ..training.outcomes import library_progress
 from .common import UserError, jsonable
 
 
@@ -32,11 +32,10 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
 
 
 def _progress(library: Library, name: str) -> dict:
-    rows = library.sessions(name)
-    if not rows:
+    progress = library_progress(library, name)
+    if progress is None:
         raise UserError(f"no sessions of {name!r} in the library")
-    return client_progress([session_progress(read_session(Path(r["folder"])).meta)
-                            for r in rows])
+    return progress
 
 
 def run_report(args: argparse.Namespace) -> int:

@@ -22,7 +22,9 @@ from ..signal.resonance import (
     rate_measures,
     sliding_resonance,
 )
-from ..storage.session import SessionRecord
+from ..signal.respiration import estimate_breathing
+from ..storage.session import SessionRecord, read_samples
+from ..types import Samples
 from .pacer import Pacer
 from .protocols import ASSESSMENTS, Protocol
 from .session import SessionSettings, recorded_plan
@@ -124,10 +126,37 @@ def assess(t_s: np.ndarray, rr_ms: np.ndarray, settings: SessionSettings,
     return Assessment("stepped", best.rate_bpm, not reasons, reasons, artifacts_pct, rows)
 
 
+def breathing_adherence(acc: Samples, pacer: Pacer, spans: list[tuple[float, float]]
+                        ) -> list[dict[str, float | None]]:
+    """Per span, the breathing rate from the chest accelerometer and its phase locking to
+    the pacer (0..1): did the person breathe as paced?"""
+    out = []
+    for start, end in spans:
+        keep = (acc.t_s >= start) & (acc.t_s <= end)
+        if np.count_nonzero(keep) < 2 or np.ptp(acc.t_s[keep]) < 30:
+            out.append({"breathing_bpm": None, "follow": None})
+            continue
+        t, _, volume = _pacer_samples(pacer, start, end)
+        est = estimate_breathing(acc.t_s[keep], acc.values[keep], (t, volume))
+        out.append({"breathing_bpm": est.rate_bpm, "follow": est.follow})
+    return out
+
+
 def assess_record(record: SessionRecord) -> Assessment:
-    """Assess a recorded session folder (its protocol must be ``stepped`` or ``sliding``)."""
+    """Assess a recorded session folder (its protocol must be ``stepped`` or ``sliding``);
+    with a Polar H10's accelerometer, each stepped rate also says how well it was followed."""
     settings, protocol, pacer = recorded_plan(record.meta, record.events)
     if protocol.name not in ASSESSMENTS:
         raise ValueError(f"{record.folder.name} is not a resonance assessment (its protocol "
                          f"is {protocol.name}); record one with `biofeedback rf --source ...`")
-    return assess(record.beats["t_s"], record.beats["rr_ms"], settings, protocol, pacer)
+    result = assess(record.beats["t_s"], record.beats["rr_ms"], settings, protocol, pacer)
+    acc = read_samples(record.folder, "acc")
+    if acc is not None and result.kind == "stepped" and result.rates:
+        starts = [s.start_s + settings.settle_s for s in protocol.steps]
+        ends = [s.start_s for s in protocol.steps[1:]] + [float(record.beats["t_s"][-1])]
+        by_rate = dict(zip([s.name for s in protocol.steps],
+                           breathing_adherence(acc, pacer, list(zip(starts, ends, strict=True))),
+                           strict=True))
+        for row in result.rates:
+            row.update(by_rate.get(f"{row['rate_bpm']:g}/min", {}))
+    return result

@@ -58,6 +58,7 @@ class SessionPlan:
     live: LiveParams = field(default_factory=LiveParams)
     rates_bpm: tuple[float, ...] = STEPPED_RATES
     step_s: float = STEP_S
+    thresholds: tuple[float, float] | None = None
 
 
 @dataclass
@@ -89,7 +90,10 @@ def prepare(plan: SessionPlan, root: Path) -> tuple[SessionSettings, Protocol, d
     settings = SessionSettings(duration_s=duration, protocol=plan.protocol,
                                rate_bpm=rate or DEFAULT_RATE_BPM,
                                inhale_ratio=plan.inhale_ratio, challenge=plan.challenge,
-                               live=plan.live, rates_bpm=plan.rates_bpm, step_s=plan.step_s)
+                               live=plan.live, rates_bpm=plan.rates_bpm, step_s=plan.step_s,
+                               thresholds=plan.thresholds)
+    if plan.thresholds is not None and not 0 < plan.thresholds[0] < plan.thresholds[1]:
+        raise PlanError("coherence thresholds must be two increasing positive numbers")
     if not MIN_RATE_BPM <= settings.rate_bpm <= MAX_RATE_BPM:
         raise PlanError(f"the pacer rate must be within {MIN_RATE_BPM:g}-{MAX_RATE_BPM:g} "
                         "breaths/min")

@@ -23,7 +23,7 @@ import numpy as np
 from ..devices.replay import ReplaySource
 from ..devices.source import SessionClock, Source
 from ..signal import LiveAnalyzer, LiveMetrics, LiveParams, summarize
-from ..signal.coherence import LEVEL_NAMES, Coherence, coherence_level
+from ..signal.coherence import CHALLENGE_THRESHOLDS, LEVEL_NAMES, Coherence, coherence_level
 from ..signal.respiration import BreathingTracker
 from ..signal.windows import GAP_TOLERANCE_MS
 from ..types import Beat, DeviceEvent, Samples
@@ -64,6 +64,11 @@ class SessionSettings:
     rates_bpm: tuple[float, ...] = STEPPED_RATES  # of a stepped assessment
     step_s: float = STEP_S  # each stepped rate's length, settling included
     settle_s: float = SETTLE_S  # the start of each step the assessment leaves out
+    thresholds: tuple[float, float] | None = None  # own low/medium and medium/high limits
+
+    def level_thresholds(self) -> tuple[float, float]:
+        """The coherence ratios where medium and high begin."""
+        return self.thresholds or CHALLENGE_THRESHOLDS[self.challenge]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -195,7 +200,8 @@ class SessionRunner:
 
         m = self.analyzer.add_beat(beat.t_s, beat.rr_ms, beat.contact)
         if m.coherence_updated:
-            self._level = int(coherence_level(m.coherence_ratio, self.settings.challenge))
+            self._level = int(coherence_level(m.coherence_ratio, 0,
+                                              {0: self.settings.level_thresholds()}))
             self._achievement += max(self._level, 0)
             self._levels.append(self._level)
             self._coherence.append((beat.t_s, m.coherence_ratio, m.coherence_peak_hz,

@@ -22,8 +22,11 @@ from ..devices.replay import ReplaySource
 from ..devices.source import PlaybackClock, SourceError
 from ..storage.library import Library, LibraryError
 from ..storage.rrfiles import RecordingError
-from ..storage.session import SessionWriteError
+from ..storage.session import SessionWriteError, read_session
+from ..training.assessment import Assessment, assess_record
 from ..training.launch import PlanError, SessionPlan, finish_session, open_session
+from ..training.outcomes import library_progress
+from ..training.protocols import ASSESSMENTS
 from ..training.session import SessionResult, SessionRunner, SessionUpdate, replay_runner
 
 #: What can go wrong starting a session, each with a one-line message.
@@ -41,6 +44,13 @@ class Started:
 
 
 @dataclass(frozen=True)
+class Assessed:
+    folder: Path
+    client: str | None
+    assessment: Assessment
+
+
+@dataclass(frozen=True)
 class Finished:
     result: SessionResult
     folder: Path | None
@@ -55,6 +65,8 @@ class SessionBridge(QObject):
     finished = Signal(object)  # Finished
     failed = Signal(str)  # a one-line reason
     scanned = Signal(object)  # list[StrapInfo]
+    assessed = Signal(object)  # Assessed: a finished resonance assessment
+    progressed = Signal(object)  # (client name, progress dict or None)
 
     def __init__(self, root: Path) -> None:
         super().__init__()
@@ -100,6 +112,9 @@ class SessionBridge(QObject):
             except (LibraryError, OSError) as exc:
                 result.error = f"the session is saved but not indexed: {exc}"
         self.finished.emit(Finished(result, folder))
+        if plan.protocol in ASSESSMENTS and result.end_status == "completed":
+            self.assessed.emit(Assessed(folder, plan.client,
+                                        assess_record(read_session(folder))))
 
     async def _replay(self, path: str, speed: float, start_s: float,
                       paused: bool = False) -> None:
@@ -183,6 +198,24 @@ class SessionBridge(QObject):
                 await asyncio.sleep(0.01)
         self._seeking = False
         await self._replay(path, speed, t_s, paused)
+
+    def load_progress(self, client: str) -> None:
+        async def load() -> None:
+            try:
+                with Library(self.root) as library:
+                    self.progressed.emit((client, library_progress(library, client)))
+            except (LibraryError, RecordingError, OSError) as exc:
+                self.failed.emit(f"could not read the progress of {client}: {exc}")
+        asyncio.run_coroutine_threadsafe(load(), self._loop)
+
+    def save_resonance(self, client: str, rate_bpm: float) -> None:
+        async def save() -> None:
+            try:
+                with Library(self.root) as library:
+                    library.update_client(client, resonance_bpm=rate_bpm)
+            except (LibraryError, OSError) as exc:
+                self.failed.emit(f"could not save the resonance rate: {exc}")
+        asyncio.run_coroutine_threadsafe(save(), self._loop)
 
     def rate_session(self, folder: Path, **ratings: Any) -> None:
         """Store post-session ratings and notes (on the worker thread: it writes files)."""

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -148,3 +150,91 @@ class SettingsDialog(QDialog):
                 "sound": self.sound.isChecked(), "rmssd_window_s": self.rmssd.value(),
                 "coherence_window_s": self.coherence.value(),
                 "data_dir": self.data_dir.text().strip()}
+
+
+class AssessmentDialog(QDialog):
+    """The resonance assessment's table and recommendation; saves it to the client."""
+
+    save_requested = Signal(float)
+
+    def __init__(self, assessed, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        a = assessed.assessment
+        self.setWindowTitle("Resonance-frequency assessment")
+        layout = QVBoxLayout(self)
+        verdict = f"Recommended: {a.recommended_bpm:g} breaths/min"
+        if not a.reliable:
+            verdict += "\nUnreliable: " + "; ".join(a.reasons)
+        self.verdict = QLabel(verdict)
+        font = self.verdict.font()
+        font.setPixelSize(20)
+        font.setBold(True)
+        self.verdict.setFont(font)
+        layout.addWidget(self.verdict)
+        if a.kind == "stepped":
+            columns = (("rate_bpm", "rate /min", ".2f"), ("amplitude_bpm", "HR swing bpm", ".1f"),
+                       ("lf_ms2", "LF ms²", ".0f"), ("lf_peak_ms2", "LF peak ms²", ".0f"),
+                       ("coherence", "coherence", ".2f"), ("phase_deg", "phase °", ".0f"),
+                       ("lf_peaks", "LF peaks", "d"), ("score", "score", ".2f"))
+            self.table = QTableWidget(len(a.rates), len(columns))
+            self.table.setHorizontalHeaderLabels([c[1] for c in columns])
+            for i, row in enumerate(a.rates):
+                for j, (key, _, fmt) in enumerate(columns):
+                    self.table.setItem(i, j, QTableWidgetItem(format(row[key], fmt)))
+            self.table.resizeColumnsToContents()
+            layout.addWidget(self.table)
+        self.save = QPushButton(f"Save as {assessed.client}'s resonance rate" if assessed.client
+                                else "Save (enter a client name first)")
+        self.save.setEnabled(bool(assessed.client) and a.recommended_bpm == a.recommended_bpm)
+        self.save.clicked.connect(lambda: (self.save_requested.emit(a.recommended_bpm),
+                                           self.accept()))
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.save)
+        row.addWidget(close)
+        layout.addLayout(row)
+
+
+class ProgressDialog(QDialog):
+    """A client's sessions: resting RMSSD, coherence, minutes, stress before/after."""
+
+    def __init__(self, client: str, progress: dict | None, parent: QWidget | None = None):
+        super().__init__(parent)
+        import pyqtgraph as pg
+
+        self.setWindowTitle(f"Progress — {client}")
+        self.resize(900, 600)
+        layout = QVBoxLayout(self)
+        if not progress:
+            layout.addWidget(QLabel(f"No sessions of {client} yet."))
+            return
+        rows = progress["sessions"]
+        slope = progress["resting_rmssd_slope_ms_per_session"]
+        layout.addWidget(QLabel(
+            f"{len(rows)} sessions, {progress['total_minutes']:.0f} min practised"
+            + ("" if slope is None else f"; resting RMSSD {slope:+.2f} ms per session")))
+        plots = QHBoxLayout()
+        n = list(range(1, len(rows) + 1))
+        for key, title in (("resting_rmssd_ms", "Resting RMSSD (ms)"),
+                           ("coherence", "Coherence while paced")):
+            w = pg.PlotWidget(title=title)
+            known = [(i, r[key]) for i, r in zip(n, rows, strict=True) if r[key] is not None]
+            if known:
+                x, y = zip(*known, strict=True)
+                w.plot(list(x), list(y), symbol="o", pen=pg.mkPen("#0072B2", width=2))
+            w.setLabel("bottom", "session")
+            plots.addWidget(w)
+        layout.addLayout(plots)
+        headers = ("date", "protocol", "minutes", "resting RMSSD", "coherence", "stress before",
+                   "after")
+        self.table = QTableWidget(len(rows), len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        for i, r in enumerate(rows):
+            cells = (r["start_time"][:10], r["protocol"], f"{r['minutes']:.1f}",
+                     _num(r["resting_rmssd_ms"], ".1f"), _num(r["coherence"], ".2f"),
+                     _num(r["pre_rating"], "d"), _num(r["post_rating"], "d"))
+            for j, text in enumerate(cells):
+                self.table.setItem(i, j, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        layout.addWidget(self.table)

@@ -30,11 +30,18 @@ from PySide6.QtWidgets import (
 )
 
 from ..signal import CoherenceParams, LiveParams
+from ..signal.coherence import CHALLENGE_THRESHOLDS
 from ..training.launch import SessionPlan
 from ..types import DeviceEvent
-from .bridge import Finished, SessionBridge, Started
+from .bridge import Assessed, Finished, SessionBridge, Started
 from .client_view import ClientView
-from .dialogs import SettingsDialog, SummaryDialog, save_preferences
+from .dialogs import (
+    AssessmentDialog,
+    ProgressDialog,
+    SettingsDialog,
+    SummaryDialog,
+    save_preferences,
+)
 from .model import LiveModel
 from .sound import AVAILABLE as SOUND_AVAILABLE
 from .sound import Sounds
@@ -180,6 +187,10 @@ class MainWindow(QMainWindow):
         self.bridge.finished.connect(self._on_finished)
         self.bridge.failed.connect(self._on_failed)
         self.bridge.scanned.connect(self._on_scanned)
+        self.bridge.assessed.connect(self._on_assessed)
+        self.bridge.progressed.connect(self._on_progress)
+        self.assessment: AssessmentDialog | None = None
+        self.progress: ProgressDialog | None = None
         self.model.changed.connect(self._schedule_refresh)
         self.model.banner_changed.connect(self._show_banner)
         self._cue_timer = QTimer(self)
@@ -200,6 +211,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(bar)
         for text, shortcut, slot in (("Client view", "F11", self.toggle_client_view),
                                      ("Open recording…", "Ctrl+O", self._open_recording),
+                                     ("Progress…", "Ctrl+P", self._progress),
                                      ("Settings…", "Ctrl+,", self._settings),
                                      ("Dark/light", "Ctrl+T", self._toggle_theme)):
             action = QAction(text, self)
@@ -240,6 +252,32 @@ class MainWindow(QMainWindow):
         self.device.scan.setEnabled(False)
         self.bridge.scan(5.0)
 
+    def _progress(self) -> None:
+        client = self.session.client.text().strip()
+        if not client:
+            self.statusBar().showMessage("Enter a client name to see their progress.")
+            return
+        self.bridge.load_progress(client)
+
+    def _on_progress(self, loaded: tuple) -> None:
+        client, progress = loaded
+        self.progress = ProgressDialog(client, progress, self)
+        self.progress.open()
+
+    def _on_assessed(self, a: Assessed) -> None:
+        self.assessment = AssessmentDialog(a, self)
+        rate = a.assessment.recommended_bpm
+
+        def save(value: float) -> None:
+            self.bridge.save_resonance(a.client, value)
+            self.session.rate.setValue(value)
+            self.statusBar().showMessage(f"{a.client}'s resonance rate: {value:g}/min")
+
+        self.assessment.save_requested.connect(save)
+        self.assessment.open()
+        if rate == rate:
+            self.statusBar().showMessage(f"Resonance assessment: {rate:g} breaths/min")
+
     def _use_simulated(self) -> None:
         self.device.use_simulated()
         self._show_banner("")
@@ -263,7 +301,7 @@ class MainWindow(QMainWindow):
             self.prefs = dialog.preferences()
             save_preferences(self.prefs)
             self.sounds.enabled = self.prefs["sound"]
-            self.coherence_plot.set_challenge(self.prefs["challenge"])
+            self.coherence_plot.set_thresholds(CHALLENGE_THRESHOLDS[self.prefs["challenge"]])
             self._set_theme(self.prefs["theme"])
 
     def _toggle_theme(self) -> None:
@@ -282,6 +320,7 @@ class MainWindow(QMainWindow):
     # -- what the bridge reports ----------------------------------------------------------
     def _on_started(self, s: Started) -> None:
         self.model.attach(s.runner, s.device)
+        self.coherence_plot.set_thresholds(s.runner.settings.level_thresholds())
         self.session.set_running(True)
         self.session.start.setEnabled(True)
         self.replay_bar.setVisible(s.replay)

@@ -185,6 +185,8 @@ class SessionPanel(QGroupBox):
         self.protocol = QComboBox()
         self.protocol.addItem("Paced breathing throughout", "free")
         self.protocol.addItem("Baseline 3 min → paced → recovery 3 min", "standard")
+        self.protocol.addItem("Resonance assessment, stepped (13 min)", "stepped")
+        self.protocol.addItem("Resonance assessment, sliding (15 min)", "sliding")
         self.minutes = QSpinBox()
         self.minutes.setRange(1, 120)
         self.minutes.setValue(10)

@@ -71,8 +71,8 @@ class CoherencePlot:
         self.widget.setYRange(0, 3, padding=0)
         self._brushes = [pg.mkBrush(c) for c in LEVEL_COLORS]
 
-    def set_challenge(self, challenge: int) -> None:
-        for line, value in zip(self.thresholds, CHALLENGE_THRESHOLDS[challenge], strict=True):
+    def set_thresholds(self, values: tuple[float, float]) -> None:
+        for line, value in zip(self.thresholds, values, strict=True):
             line.setValue(value)
 
     def refresh(self) -> None:
