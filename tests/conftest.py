@@ -93,3 +93,25 @@ def polar_rr_raw() -> np.ndarray:
     raw = np.floor(rr_ms * 1.024).astype(int)
     assert np.array_equal(np.ceil(raw * 1000 / 1024), rr_ms)
     return raw
+
+
+#: Long real recordings that corpora of short recordings are cut from.
+CORPUS_SOURCES = ("long_term/ltdb14149_rr_from_atr.csv", "nsrdb_1h/series_1_rr_ms.txt",
+                  "meditation/C1_med_rr.csv", "meditation/Y2_pre_rr.csv")
+
+
+def write_corpus(folder: Path, n: int, minutes: float = 5.0, seed: int = 0) -> list[Path]:
+    """``n`` RR files of ``minutes`` each, cut at random places from real recordings, as
+    one-column ms text files in nested folders (as a study keeps them)."""
+    rng = np.random.default_rng(seed)
+    sources = [load(s).rr_ms for s in CORPUS_SOURCES]
+    written = []
+    for i in range(n):
+        rr = sources[i % len(sources)]
+        length = int(minutes * 60 / 0.8)
+        start = int(rng.integers(0, rr.size - length))
+        path = folder / f"subject{i % 17:02d}" / f"rec{i:05d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savetxt(path, rr[start:start + length], fmt="%.3f")
+        written.append(path)
+    return written

@@ -78,3 +78,15 @@ def test_causal_filter_flags_impossible_beats_and_judges_only_the_past():
 def test_tiny_inputs():
     assert detect_artifacts(np.array([800.0, 810.0])).tolist() == ["", ""]
     assert causal_flags(np.array([])).size == 0
+
+
+def test_correction_never_makes_impossible_intervals_on_hard_real_stretches():
+    from biofeedback.signal.artifacts import correct_beats
+
+    rng = np.random.default_rng(0)
+    for name in ("long_term/ltdb14149_rr_from_atr.csv", "long_term/ltdb14046_rr_from_atr.csv"):
+        rr_all = load(name).rr_ms
+        for start in rng.integers(0, rr_all.size - 400, size=40):
+            rr = rr_all[start:start + 375]
+            t, fixed = correct_beats(np.cumsum(rr) / 1000.0, rr)
+            assert fixed.min() > 200 and np.all(np.diff(t) > 0)  # never negative or absurd

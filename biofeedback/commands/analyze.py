@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
 from typing import Any
 
-from .. import __version__
-from ..signal import AnalysisParams, SpectralParams, summarize, windowed_metrics
+from ..research.batch import find_recordings, provenance, run_dask, run_local
+from ..signal import AnalysisParams, SpectralParams, windowed_metrics
 from ..signal.coherence import LEVEL_NAMES, coherence_level
-from ..signal.summary import WINDOW_COLUMNS
+from ..signal.summary import SUMMARY_COLUMNS, WINDOW_COLUMNS
 from ..storage.recordings import load_recording
 from ..storage.rrfiles import RecordingError
-from ..storage.tables import write_csv
+from ..storage.tables import GrowingTable, write_csv
 from .common import PROG, UserError, jsonable
 
 
@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
                        help="HRV summary of recordings, or per-window metrics",
                        description="HRV summary per recording, or per-window metrics.")
     a.add_argument("paths", nargs="+", metavar="PATH",
-                   help="session folders or RR files (see README: formats)")
+                   help="session folders, RR files, folders to walk or glob patterns "
+                   "(quote them: 'study/**/*.csv')")
     a.add_argument("--json", action="store_true", help="print JSON (an object, or a list)")
     a.add_argument("--window", type=float, metavar="S", help="per-window metrics: window, s")
     a.add_argument("--step", type=float, metavar="S", help="per-window metrics: step, s")
@@ -36,7 +37,15 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
     a.add_argument("--spectrum", choices=("welch", "lomb"), default="welch")
     a.add_argument("--detrend", choices=("none", "smoothness_priors"), default="none")
     a.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar (default: when several files and a terminal)")
+                   help="progress bar with ETA (default: when several files and a terminal)")
+    a.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="worker processes (default: all cores)")
+    a.add_argument("--resume", action="store_true",
+                   help="keep the rows already in --csv OUT and analyse only the rest")
+    a.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run on this Dask distributed cluster (needs biofeedback[dask])")
+    a.add_argument("--dask", action="store_true",
+                   help="run on a Dask LocalCluster of this machine (needs biofeedback[dask])")
     a.set_defaults(func=run)
 
 
@@ -45,14 +54,6 @@ def _analysis_params(args: argparse.Namespace) -> AnalysisParams:
         artifact_correction=not args.no_correction,
         spectral=SpectralParams(method=args.spectrum, detrend=args.detrend),
     )
-
-
-def _progress(items: Sequence[str], enabled: bool):
-    if not enabled:
-        return items
-    from tqdm import tqdm
-
-    return tqdm(items, desc="analysing", unit="file", file=sys.stderr)
 
 
 def _format_summary(path: str, s: dict[str, Any]) -> str:
@@ -79,38 +80,93 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--window and --step must be positive seconds")
     if args.window is not None and args.csv is None:
         raise UserError("--window needs --csv OUT for the per-window table")
+    if args.resume and args.csv is None:
+        raise UserError("--resume needs --csv OUT (the table to resume)")
+    if args.jobs < 1:
+        raise UserError("--jobs must be at least 1")
     params = _analysis_params(args)
-    meta = {"parameters": params.to_dict() | {"units": args.units, "column": args.column},
-            "version": __version__}
-    show_progress = args.progress if args.progress is not None else (
-        len(args.paths) > 1 and sys.stderr.isatty())
-    results: list[dict[str, Any]] = []
-    window_rows: list[dict[str, Any]] = []
+    paths = find_recordings(args.paths)
+    if not paths:
+        raise UserError(f"no recordings found in {' '.join(args.paths)}")
+    if args.window is not None:
+        return _windows(paths, params, args)
+    rows = _batch(paths, params, args)
+    failed = sum(1 for r in rows if r["error"])
+    done = [{**r, **provenance(params)} for r in rows if not r["error"]]
+    if args.json:
+        out = done[0] if len(paths) == 1 and done else done
+        print(json.dumps(jsonable(out), indent=2))
+    elif args.csv is None:
+        print("\n\n".join(_format_summary(r["path"], r) for r in done))
+    else:
+        print(f"{len(rows) - failed} recordings analysed, {failed} failed: {args.csv}",
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _batch(paths: list[str], params: AnalysisParams,
+           args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Analyse ``paths`` where asked (in-process, a process pool, Dask), one row each,
+    streaming them into ``--csv`` and a progress bar."""
+    table = GrowingTable(args.csv, ["path", *SUMMARY_COLUMNS, "error"]) if args.csv else None
+    done: set[str] = set()
+    if table is not None:
+        done = {r["path"] for r in table.open(args.resume, keep=lambda r: not r["error"])}
+    todo = [p for p in paths if p not in done]
+    show = args.progress if args.progress is not None else (
+        len(todo) > 1 and sys.stderr.isatty())
+    bar = None
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="analysing", unit="recording", file=sys.stderr)
+    rows: list[dict[str, Any]] = []
+
+    def on_row(row: dict[str, Any]) -> None:
+        if row["error"]:
+            message = f"{PROG}: error: {row['error']}"
+            (bar.write if bar is not None else print)(message, file=sys.stderr)
+        if table is not None:
+            table.add(row)
+        rows.append(row)
+        if bar is not None:
+            bar.update()
+
+    options = {"units": args.units, "column": args.column}
+    try:
+        if args.scheduler or args.dask:
+            try:
+                run_dask(todo, params, args.scheduler, on_row, **options)
+            except ImportError:
+                raise UserError("Dask is not installed: pip install 'biofeedback[dask]'") \
+                    from None
+            except OSError as exc:
+                raise UserError(f"cannot reach the Dask scheduler {args.scheduler}: "
+                                f"{exc}") from None
+        else:
+            workers = 1 if len(todo) < 4 else min(args.jobs, len(todo))
+            run_local(todo, params, workers, on_row, **options)
+    finally:
+        if bar is not None:
+            bar.close()
+        if table is not None:
+            table.close(sort_by="path")
+    return sorted(rows, key=lambda r: r["path"])
+
+
+def _windows(paths: list[str], params: AnalysisParams, args: argparse.Namespace) -> int:
+    """Per-window metrics of every recording into one table (``path`` first)."""
+    rows: list[dict[str, Any]] = []
     failed = 0
-    for path in _progress(args.paths, show_progress):
+    for path in paths:
         try:
             rec = load_recording(path, units=args.units, column=args.column)
         except RecordingError as exc:
             print(f"{PROG}: error: {exc}", file=sys.stderr)
             failed += 1
             continue
-        if args.window is not None:
-            cols = windowed_metrics(rec.t_s, rec.rr_ms, args.window, args.step, params)
-            window_rows += [{"path": path, **{k: v[i] for k, v in cols.items()}}
-                            for i in range(cols["t_end_s"].size)]
-        else:
-            results.append({"path": path, **summarize(rec.t_s, rec.rr_ms, params), **meta})
-
-    if args.window is not None:
-        write_csv(args.csv, window_rows, ["path", *WINDOW_COLUMNS])
-    elif args.csv is not None:
-        columns = [k for k in results[0] if k not in ("artifacts", "parameters")] if results else []
-        write_csv(args.csv, results, columns)
-    if args.json:
-        out = results[0] if len(args.paths) == 1 and results else results
-        print(json.dumps(jsonable(out), indent=2))
-    elif args.window is None:
-        print("\n\n".join(_format_summary(r["path"], r) for r in results))
+        cols = windowed_metrics(rec.t_s, rec.rr_ms, args.window, args.step, params)
+        rows += [{"path": path, **{k: v[i] for k, v in cols.items()}}
+                 for i in range(cols["t_end_s"].size)]
+    write_csv(args.csv, rows, ["path", *WINDOW_COLUMNS])
     return 1 if failed else 0
-
-

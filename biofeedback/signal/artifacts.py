@@ -141,7 +141,9 @@ def _correct_once(
     if bad.any() and good.sum() >= 4:
         spline = interpolate.CubicSpline(t[good], rr[good], bc_type="natural")
         rr = rr.copy()
-        rr[bad] = spline(t[bad])
+        # Clipped to the normal beats' range: across long runs of bad beats, and beyond the
+        # first or last normal beat, a spline can swing far out (even below zero).
+        rr[bad] = np.clip(spline(t[bad]), rr[good].min(), rr[good].max())
 
     # 3. Missed beats: split in two.
     k = np.where(lab == "missed", 2, 1)

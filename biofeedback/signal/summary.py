@@ -18,6 +18,12 @@ from .timedomain import time_domain, windowed_time_domain
 from .windows import tick_ends
 
 #: The columns of :func:`windowed_metrics`, in order.
+SPECTRAL_KEYS = ("vlf_ms2", "lf_ms2", "hf_ms2", "total_power_ms2", "lf_hf", "lf_nu", "hf_nu",
+                 "lf_peak_hz", "hf_peak_hz")
+#: The flat keys of :func:`summarize` (it adds ``artifacts``: a count per artifact type).
+SUMMARY_COLUMNS = ("n_beats", "duration_s", "mean_rr_ms", "sdnn_ms", "rmssd_ms", "pnn50_pct",
+                   "mean_hr_bpm", *SPECTRAL_KEYS, "coherence_ratio", "coherence_peak_hz",
+                   "coherence_windows", "artifacts_pct")
 WINDOW_COLUMNS = ("t_end_s", "n_beats", "mean_rr_ms", "sdnn_ms", "rmssd_ms", "pnn50_pct",
                   "mean_hr_bpm", "coherence_ratio", "coherence_peak_hz")
 #: Below this many beats the spectrum is not estimated.
@@ -58,9 +64,7 @@ def summarize(
     td = time_domain(rr, t_s=t)
 
     nan = float("nan")
-    spectral = dict.fromkeys(
-        ("vlf_ms2", "lf_ms2", "hf_ms2", "total_power_ms2", "lf_hf", "lf_nu", "hf_nu",
-         "lf_peak_hz", "hf_peak_hz"), nan)
+    spectral = dict.fromkeys(SPECTRAL_KEYS, nan)
     if rr.size >= MIN_SPECTRAL_BEATS:
         fd = frequency_domain(t, rr, p.spectral)
         spectral = {

@@ -193,7 +193,8 @@ class SessionRecord:
         return str(self.meta.get("session_id", self.folder.name.rsplit("_", 1)[-1]))
 
 
-def is_session_folder(path: Path) -> bool:
+def is_session_folder(path: str | Path) -> bool:
+    path = Path(path)
     return path.is_dir() and (path / "session.json").is_file()
 
 
