@@ -31,6 +31,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/gui.py
+	$(BIN)/python bench/batch.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check biofeedback tests bench

@@ -80,20 +80,35 @@ def run_local(paths: list[str], params: AnalysisParams, workers: int,
             on_row(future.result())
 
 
+def analyze_chunk(paths: list[str], params: AnalysisParams,
+                  **options: Any) -> list[dict[str, Any]]:
+    """:func:`analyze_one` over several paths: one cluster task, less scheduling per row."""
+    return [analyze_one(p, params, **options) for p in paths]
+
+
 def run_dask(paths: list[str], params: AnalysisParams, scheduler: str | None,
-             on_row: Callable[[dict[str, Any]], None], **options: Any) -> None:
+             on_row: Callable[[dict[str, Any]], None], chunk: int = 25, **options: Any) -> None:
     """Analyse ``paths`` on a Dask cluster: ``scheduler`` is ``tcp://HOST:PORT``, or None
-    for a LocalCluster of this machine's cores."""
+    for a LocalCluster of this machine's cores. Tasks of ``chunk`` recordings each."""
+    import logging
+
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed
 
-    cluster = None if scheduler else LocalCluster(processes=True, dashboard_address=None)
-    with Client(scheduler or cluster) as client:
-        futures = client.map(analyze_one, paths, params=params, pure=False, **options)
-        for future in dask_completed(futures):
-            on_row(future.result())
-    if cluster is not None:
-        cluster.close()
+    chunks = [paths[i:i + chunk] for i in range(0, len(paths), chunk)]
+    cluster = None if scheduler else LocalCluster(processes=True, dashboard_address=None,
+                                                  silence_logs=logging.ERROR)
+    try:
+        with Client(scheduler or cluster, timeout="10s") as client:
+            futures = client.map(analyze_chunk, chunks, params=params, pure=False, **options)
+            for future in dask_completed(futures):
+                for row in future.result():
+                    on_row(row)
+    finally:
+        if cluster is not None:
+            # Workers still sending heartbeats while the scheduler stops log noisy errors.
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
+            cluster.close()
 
 
 def provenance(params: AnalysisParams) -> dict[str, Any]:
