@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCore import QSettings, Signal
@@ -185,7 +186,7 @@ class AssessmentDialog(QDialog):
             layout.addWidget(self.table)
         self.save = QPushButton(f"Save as {assessed.client}'s resonance rate" if assessed.client
                                 else "Save (enter a client name first)")
-        self.save.setEnabled(bool(assessed.client) and a.recommended_bpm == a.recommended_bpm)
+        self.save.setEnabled(bool(assessed.client) and math.isfinite(a.recommended_bpm))
         self.save.clicked.connect(lambda: (self.save_requested.emit(a.recommended_bpm),
                                            self.accept()))
         close = QPushButton("Close")

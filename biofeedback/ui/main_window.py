@@ -7,6 +7,7 @@ pacer rate, replay controls) to the bridge. It computes nothing itself.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -275,7 +276,7 @@ class MainWindow(QMainWindow):
 
         self.assessment.save_requested.connect(save)
         self.assessment.open()
-        if rate == rate:
+        if math.isfinite(rate):
             self.statusBar().showMessage(f"Resonance assessment: {rate:g} breaths/min")
 
     def _use_simulated(self) -> None:
