@@ -14,9 +14,7 @@ Every DataFrame it returns carries ``df.attrs["parameters"]`` (the analysis para
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..signal import AnalysisParams, windowed_metrics
 from ..signal.summary import SUMMARY_COLUMNS, WINDOW_COLUMNS
@@ -24,6 +22,9 @@ from ..storage.recordings import load_recording
 from ..storage.rrfiles import RRRecording
 from ..storage.session import is_session_folder, read_session
 from .batch import analyze_one, find_recordings, provenance, run_dask, run_local
+
+if TYPE_CHECKING:  # pandas is imported when a DataFrame is asked for: the CLI stays quick
+    import pandas as pd
 
 __all__ = ["load", "load_frame", "summary", "windows", "find_recordings", "analyze_one"]
 
@@ -36,6 +37,7 @@ def load(path: str, units: str = "auto", column: str | None = None) -> RRRecordi
 def load_frame(path: str, units: str = "auto", column: str | None = None) -> pd.DataFrame:
     """Beats as a DataFrame: ``t_s, rr_ms``, and for a session folder also ``hr_bpm,
     contact, artifact, arrival_s`` as recorded. ``attrs["path"]``, ``attrs["meta"]``."""
+    import pandas as pd
     if is_session_folder(path):
         record = read_session(path)
         frame = pd.DataFrame(record.beats)
@@ -58,6 +60,8 @@ def summary(inputs: str | Iterable[str], params: AnalysisParams | None = None, j
     the summary columns and ``error`` (None, or why that recording failed). ``jobs``
     processes locally, or a Dask cluster (``scheduler="tcp://..."`` or ``dask=True`` for a
     LocalCluster)."""
+    import pandas as pd
+
     params = params or AnalysisParams()
     paths = find_recordings([inputs] if isinstance(inputs, str) else list(inputs))
     rows: list[dict[str, Any]] = []
@@ -73,6 +77,8 @@ def summary(inputs: str | Iterable[str], params: AnalysisParams | None = None, j
 def windows(path: str, window_s: float, step_s: float, params: AnalysisParams | None = None,
             **options: Any) -> pd.DataFrame:
     """Per-window metrics of one recording (the columns of ``analyze --window``)."""
+    import pandas as pd
+
     params = params or AnalysisParams()
     rec = load(path, **options)
     cols = windowed_metrics(rec.t_s, rec.rr_ms, window_s, step_s, params)
