@@ -101,3 +101,23 @@ def test_globs_and_bad_flags(study, tmp_path):
                           "tcp://127.0.0.1:9")
     assert unreachable.returncode == 2 and unreachable.stderr.count("\n") == 1
     assert np.isfinite(1.0)
+
+
+def test_replay_studies_a_changed_live_analysis(tmp_path):
+    def replay(*extra: str) -> list[dict[str, str]]:
+        out = tmp_path / f"m{len(extra)}_{extra[0] if extra else 'x'}.csv"
+        run = subprocess.run([sys.executable, "-m", "biofeedback", "replay", str(SESSION),
+                              "--speed", "100000", "--metrics", str(out), *extra],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        return read_rows(out)
+
+    recorded = read_rows(SESSION / "metrics.csv")
+    assert replay() == recorded  # as it ran
+    shorter = replay("--coherence-window", "32")
+    assert [r["coherence"] for r in shorter] != [r["coherence"] for r in recorded]
+    assert [r["rmssd_ms"] for r in shorter] == [r["rmssd_ms"] for r in recorded]
+    harder = replay("--challenge", "4")
+    assert sum(r["level"] == "2" for r in harder) < sum(r["level"] == "2" for r in recorded)
+    longer = replay("--rmssd-window", "120")
+    assert [r["rmssd_ms"] for r in longer] != [r["rmssd_ms"] for r in recorded]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..devices.replay import ReplaySource
 from ..devices.source import SessionClock
+from ..signal import CausalFilterParams, CoherenceParams
 from ..signal.coherence import LEVEL_NAMES
 from ..storage.paths import data_dir
 from ..storage.session import MetricsFile
@@ -93,6 +95,14 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
     p.add_argument("--metrics", metavar="OUT.csv",
                    help="write what a live user would have seen, as metrics.csv rows")
     p.add_argument("--lsl", action="store_true", help="publish as Lab Streaming Layer streams")
+    study = p.add_argument_group("what if (change the live analysis; default: as recorded)")
+    study.add_argument("--rmssd-window", type=_positive, metavar="S", help="RMSSD window, s")
+    study.add_argument("--coherence-window", type=_positive, metavar="S",
+                       help="coherence window, s")
+    study.add_argument("--challenge", type=int, choices=(1, 2, 3, 4))
+    study.add_argument("--thresholds", type=_pair, metavar="MEDIUM,HIGH")
+    study.add_argument("--no-artifact-filter", action="store_true",
+                       help="let every beat into the live metrics")
     p.set_defaults(func=run_replay)
 
 
@@ -220,10 +230,29 @@ async def _record(plan: SessionPlan, root: Path, lsl: bool) -> tuple[SessionResu
     return result, opened.writer.folder
 
 
+def _what_if(args: argparse.Namespace) -> dict[str, Any]:
+    """Settings a researcher changes for a replay (only those given)."""
+    live: dict[str, Any] = {}
+    if args.rmssd_window:
+        live["rmssd_window_s"] = args.rmssd_window
+    if args.coherence_window:
+        live["coherence"] = CoherenceParams(window_s=args.coherence_window)
+    if args.no_artifact_filter:
+        live["artifact_filter"] = CausalFilterParams(min_rr_ms=0.0, max_rr_ms=math.inf,
+                                                     floor_ms=math.inf)
+    changes: dict[str, Any] = {"live": live} if live else {}
+    if args.challenge:
+        changes["challenge"] = args.challenge
+    if args.thresholds:
+        changes["thresholds"] = args.thresholds
+    return changes
+
+
 def run_replay(args: argparse.Namespace) -> int:
     source = ReplaySource.open(args.path)
     recorder = MetricsFile(Path(args.metrics)) if args.metrics else None
-    runner = replay_runner(source, recorder, SessionClock(source.speed or args.speed))
+    runner = replay_runner(source, recorder, SessionClock(source.speed or args.speed),
+                           changes=_what_if(args))
     line = LiveLine()
     runner.subscribe(line)
     _attach_lsl(runner, args.lsl)

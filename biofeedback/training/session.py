@@ -341,12 +341,19 @@ def recorded_plan(meta: dict[str, Any], events: list[tuple[float, str, str]]
 
 
 def replay_runner(source: ReplaySource, recorder: Recorder | None = None,
-                  clock: SessionClock | None = None) -> SessionRunner:
+                  clock: SessionClock | None = None,
+                  changes: dict[str, Any] | None = None) -> SessionRunner:
     """A runner that plays ``source`` as it was recorded: the session's own settings,
-    protocol and pacer-rate changes (or, for a plain RR file, no pacer), until its end."""
+    protocol and pacer-rate changes (or, for a plain RR file, no pacer), until its end.
+
+    ``changes``: settings to study differently (``challenge``, ``thresholds``, and ``live``:
+    a dict of :class:`LiveParams` fields), the rest as recorded.
+    """
     settings, protocol, pacer = recorded_plan(source.meta, source.commands)
-    return SessionRunner(source, replace(settings, duration_s=None), recorder, clock,
-                         pacer=pacer, protocol=protocol)
+    changes = dict(changes or {})
+    live = replace(settings.live, **changes.pop("live", {}))
+    settings = replace(settings, duration_s=None, live=live, **changes)
+    return SessionRunner(source, settings, recorder, clock, pacer=pacer, protocol=protocol)
 
 
 def settings_from_dict(d: dict[str, Any]) -> SessionSettings:
