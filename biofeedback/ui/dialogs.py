@@ -138,7 +138,8 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel("Analysis windows apply from the next session."))
+        layout.addWidget(QLabel("Analysis windows apply from the next session; the data "
+                                "folder from the next start."))
         layout.addWidget(buttons)
 
     def _browse(self) -> None:
