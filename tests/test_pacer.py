@@ -50,3 +50,17 @@ def test_rates_outside_3_to_10_are_refused():
         Pacer.fixed(12.0)
     with pytest.raises(ValueError, match="outside"):
         Pacer.fixed(6.0).set_rate(5.0, 2.0)
+
+
+def test_vectorised_phases_and_volumes_equal_the_scalar_pacer():
+    import numpy as np
+
+    from biofeedback.training.pacer import BreathShape, Pacer
+    from biofeedback.training.protocols import assessment_pacer
+
+    held = Pacer.fixed(6.0, BreathShape(0.4, hold_in_s=1.0, hold_out_s=0.5))
+    held.set_rate(100.0, 5.0)
+    t = np.arange(-5.0, 800.0, 0.137)
+    for pacer in (held, assessment_pacer("stepped"), assessment_pacer("sliding")):
+        assert np.allclose(pacer.phases(t), [pacer.phase_at(x) for x in t])
+        assert np.allclose(pacer.volumes(t), [pacer.volume(x) for x in t])

@@ -137,20 +137,18 @@ def session_report(record: SessionRecord, deidentify: bool = False) -> Report:
     t, rr = correct_beats(record.beats["t_s"], record.beats["rr_ms"])
     m = record.metrics
     updated = np.flatnonzero((m["level"] >= 0) & np.r_[True, np.diff(m["coherence"]) != 0])
-    plots = [figures.heart_rate_figure(t, rr, pacer, protocol,
-                                       lambda x: pacer.volume(x)
-                                       if protocol.step_at(x).paced else None),
+    plots = [figures.heart_rate_figure(t, rr, pacer, protocol),
              figures.coherence_figure(m["t_s"][updated], m["coherence"][updated],
                                       m["level"][updated],
                                       CHALLENGE_THRESHOLDS[settings.challenge], protocol)]
-    paced = [st for st in protocol.steps if st.paced]
+    paced = [(step, start, end) for step, start, end in protocol.spans(float(t[-1]))
+             if step.paced]
     if paced:
-        i = protocol.steps.index(paced[0])
-        end = protocol.steps[i + 1].start_s if i + 1 < len(protocol.steps) else t[-1]
-        keep = (t >= paced[0].start_s) & (t <= end)
+        step, start, end = paced[0]
+        keep = (t >= start) & (t <= end)
         if np.count_nonzero(keep) > 60:
-            plots.append(figures.spectrum_figure(t[keep], rr[keep], pacer.rate_at(
-                paced[0].start_s + 1), f"Spectrum while paced ({paced[0].name})"))
+            plots.append(figures.spectrum_figure(t[keep], rr[keep], pacer.rate_at(start + 1),
+                                                 f"Spectrum while paced ({step.name})"))
     title = f"Session report — {who}"
     return _document(title, f"{when} · session {meta.get('session_id', '')}".strip(" ·"),
                      sections, plots)

@@ -15,6 +15,7 @@ from ..signal.resonance import heart_rate_grid  # noqa: E402
 from ..signal.spectral import BANDS_HZ, SpectralParams, spectrum  # noqa: E402
 from ..training.pacer import Pacer  # noqa: E402
 from ..training.protocols import Protocol  # noqa: E402
+from ..training.session import breathing_targets  # noqa: E402
 
 LEVEL_COLORS = ("#D55E00", "#E69F00", "#009E73")  # the display's Okabe-Ito colours
 ACCENT, MUTED = "#0072B2", "#5D6D7E"
@@ -23,8 +24,8 @@ A4_LANDSCAPE = (11.69, 8.27)
 
 def _steps(ax, protocol: Protocol, end_s: float) -> None:
     """Unpaced steps shaded and every step named, on an axis in minutes."""
-    starts = [s.start_s / 60 for s in protocol.steps] + [end_s / 60]
-    for step, a, b in zip(protocol.steps, starts, starts[1:], strict=False):
+    for step, start, end in protocol.spans(end_s):
+        a, b = start / 60, end / 60
         if not step.paced:
             ax.axvspan(a, b, color="#D5DBDF", alpha=0.5, lw=0)
         ax.text((a + b) / 2, 1.0, step.name, transform=ax.get_xaxis_transform(),
@@ -32,7 +33,7 @@ def _steps(ax, protocol: Protocol, end_s: float) -> None:
 
 
 def heart_rate_figure(t_s: np.ndarray, rr_ms: np.ndarray, pacer: Pacer,
-                      protocol: Protocol, breathing) -> Figure:
+                      protocol: Protocol) -> Figure:
     """Heart rate over the session and over two minutes of training, with the pacer."""
     t, hr = heart_rate_grid(t_s, rr_ms)
     fig, (whole, zoom) = plt.subplots(2, 1, figsize=(11, 6.2), height_ratios=(1, 1.2),
@@ -42,13 +43,12 @@ def heart_rate_figure(t_s: np.ndarray, rr_ms: np.ndarray, pacer: Pacer,
     whole.set_xlim(0, t[-1] / 60)
     whole.set_ylabel("heart rate (bpm)")
     whole.set_xlabel("minutes")
-    paced = [s for s in protocol.steps if s.paced]
-    mid = (paced[0].start_s + (paced[1].start_s if len(paced) > 1 else t[-1])) / 2 if paced \
-        else t[-1] / 2
+    paced = [(start + end) / 2 for step, start, end in protocol.spans(t[-1]) if step.paced]
+    mid = paced[0] if paced else t[-1] / 2  # the middle of the first paced step
     lo, hi = max(mid - 60, t[0]), min(mid + 60, t[-1])
     sel = (t >= lo) & (t <= hi)
     zoom.plot(t[sel], hr[sel], color=ACCENT, lw=2, label="heart rate")
-    target = np.array([np.nan if v is None else v for v in map(breathing, t[sel])])
+    target = breathing_targets(pacer, protocol, t[sel])
     if np.isfinite(target).any():
         span = max(np.ptp(hr[sel]), 6)
         zoom.plot(t[sel], hr[sel].min() + span * target, "--", color=MUTED, lw=1.5,

@@ -53,18 +53,20 @@ class Assessment:
 def _pacer_samples(pacer: Pacer, t0: float, t1: float,
                    fs_hz: float = 4.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     t = np.arange(t0, t1, 1.0 / fs_hz)
-    phase = np.array([pacer.phase_at(x) for x in t])
-    volume = np.array([pacer.volume(x) for x in t])
-    return t, phase, volume
+    return t, pacer.phases(t), pacer.volumes(t)
+
+
+def _measured_spans(protocol: Protocol, settings: SessionSettings,
+                    end_s: float) -> list[tuple[float, float]]:
+    """Each step's stretch that is measured: its first ``settle_s`` left out."""
+    return [(start + settings.settle_s, end) for _, start, end in protocol.spans(end_s)]
 
 
 def assess_stepped(t_s: np.ndarray, rr_ms: np.ndarray, pacer: Pacer, protocol: Protocol,
                    settings: SessionSettings) -> tuple[list[RateMeasures], np.ndarray]:
     """The criteria of each step (its first ``settle_s`` left out) and their scores."""
     measures = []
-    ends = [s.start_s for s in protocol.steps[1:]] + [float(t_s[-1])]
-    for step, end in zip(protocol.steps, ends, strict=True):
-        start = step.start_s + settings.settle_s
+    for start, end in _measured_spans(protocol, settings, float(t_s[-1])):
         keep = (t_s >= start) & (t_s <= end)
         if np.count_nonzero(keep) < 30:
             continue
@@ -80,8 +82,7 @@ def assess_sliding(t_s: np.ndarray, rr_ms: np.ndarray,
     where the smoothed amplitude peaks."""
     keep = t_s >= SLIDING_SETTLE_S
     t, hr = heart_rate_grid(t_s[keep], rr_ms[keep])
-    phase = np.array([pacer.phase_at(x) for x in t])
-    breath = np.floor(phase).astype(int)
+    breath = np.floor(pacer.phases(t)).astype(int)
     amplitude = breath_amplitudes(hr, breath)
     starts = np.flatnonzero(np.diff(breath, prepend=breath[0] - 1))[1:-1]
     rate = np.array([pacer.rate_at(t[i]) for i in starts])
@@ -152,11 +153,9 @@ def assess_record(record: SessionRecord) -> Assessment:
     result = assess(record.beats["t_s"], record.beats["rr_ms"], settings, protocol, pacer)
     acc = read_samples(record.folder, "acc")
     if acc is not None and result.kind == "stepped" and result.rates:
-        starts = [s.start_s + settings.settle_s for s in protocol.steps]
-        ends = [s.start_s for s in protocol.steps[1:]] + [float(record.beats["t_s"][-1])]
+        spans = _measured_spans(protocol, settings, float(record.beats["t_s"][-1]))
         by_rate = dict(zip([s.name for s in protocol.steps],
-                           breathing_adherence(acc, pacer, list(zip(starts, ends, strict=True))),
-                           strict=True))
+                           breathing_adherence(acc, pacer, spans), strict=True))
         for row in result.rates:
             row.update(by_rate.get(f"{row['rate_bpm']:g}/min", {}))
     return result

@@ -40,10 +40,8 @@ def step_summaries(t_s: np.ndarray, rr_ms: np.ndarray, clean: np.ndarray,
     out: dict[str, dict[str, Any]] = {}
     if len(t_s) < 2:
         return out
-    starts = [s.start_s for s in protocol.steps]
-    ends = starts[1:] + [float(t_s[-1])]
     coh = np.asarray(coherence, dtype=float).reshape(-1, 4)
-    for step, start, end in zip(protocol.steps, starts, ends, strict=True):
+    for step, start, end in protocol.spans(float(t_s[-1])):
         beats = (t_s >= start) & (t_s < end) if end > start else np.zeros_like(t_s, bool)
         if np.count_nonzero(beats) < 2:
             continue

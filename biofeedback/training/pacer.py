@@ -108,9 +108,7 @@ class Pacer:
         return cls(segments, shape or BreathShape())
 
     def _segment(self, t_s: float) -> Segment:
-        starts = [s.t_s for s in self.segments]
-        i = max(int(np.searchsorted(starts, t_s, side="right")) - 1, 0)
-        return self.segments[i]
+        return self.segments[int(self._segment_index(np.asarray(t_s)))]
 
     def rate_at(self, t_s: float) -> float:
         return self._segment(t_s).rate_bpm
@@ -153,3 +151,32 @@ class Pacer:
     def volume(self, t_s: float) -> float:
         """Target lung volume, 0..1: what a person following the pacer breathes."""
         return self.state(t_s).volume
+
+    def phases(self, t_s: np.ndarray) -> np.ndarray:
+        """:meth:`phase_at` for an array of times."""
+        t = np.asarray(t_s, dtype=float)
+        i = self._segment_index(t)
+        seg_t, seg_phase, seg_rate = (np.array([getattr(s, k) for s in self.segments])
+                                      for k in ("t_s", "phase", "rate_bpm"))
+        return seg_phase[i] + (t - seg_t[i]) * seg_rate[i] / 60.0
+
+    def volumes(self, t_s: np.ndarray) -> np.ndarray:
+        """:meth:`volume` for an array of times (the same breath shape, vectorised)."""
+        t = np.asarray(t_s, dtype=float)
+        rate = np.array([s.rate_bpm for s in self.segments])[self._segment_index(t)]
+        period = 60.0 / rate
+        hold_in = np.minimum(self.shape.hold_in_s, 0.25 * period)
+        hold_out = np.minimum(self.shape.hold_out_s, 0.25 * period)
+        moving = period - hold_in - hold_out
+        inhale = self.shape.inhale_ratio * moving
+        exhale = moving - inhale
+        u = (self.phases(t) % 1.0) * period
+        v = u - inhale - hold_in  # seconds into the exhale
+        return np.select(
+            [u < inhale, u < inhale + hold_in, v < exhale],
+            [0.5 - 0.5 * np.cos(np.pi * u / inhale), 1.0,
+             0.5 + 0.5 * np.cos(np.pi * v / exhale)], 0.0)
+
+    def _segment_index(self, t: np.ndarray) -> np.ndarray:
+        starts = np.array([s.t_s for s in self.segments])
+        return np.maximum(np.searchsorted(starts, t, side="right") - 1, 0)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from .pacer import BreathShape, Pacer
 
 BASELINE_S = 180.0
@@ -38,6 +40,17 @@ class Protocol:
             if step.start_s <= t_s:
                 current = step
         return current
+
+    def paced(self, t_s: np.ndarray) -> np.ndarray:
+        """Whether the pacer shows at each of ``t_s`` (:meth:`step_at` for an array)."""
+        starts = np.array([s.start_s for s in self.steps])
+        i = np.maximum(np.searchsorted(starts, t_s, side="right") - 1, 0)
+        return np.array([s.paced for s in self.steps])[i]
+
+    def spans(self, end_s: float) -> list[tuple[Step, float, float]]:
+        """Each step with its start and end (s); the last ends at ``end_s``."""
+        ends = [s.start_s for s in self.steps[1:]] + [end_s]
+        return [(s, s.start_s, e) for s, e in zip(self.steps, ends, strict=True)]
 
     @classmethod
     def from_dict(cls, d: dict) -> Protocol:

@@ -98,6 +98,12 @@ class SessionResult:
 Subscriber = Callable[[SessionUpdate | DeviceEvent], None]
 
 
+def breathing_targets(pacer: Pacer, protocol: Protocol, t_s: np.ndarray) -> np.ndarray:
+    """Target lung volume (0..1) at each of ``t_s``, NaN where the protocol shows no pacer."""
+    t = np.asarray(t_s, dtype=float)
+    return np.where(protocol.paced(t), pacer.volumes(t), np.nan)
+
+
 def build_pacer(settings: SessionSettings, protocol: Protocol) -> Pacer:
     """The pacer of a session: it starts at the first paced step (an assessment's paces
     its schedule of rates)."""
@@ -168,6 +174,10 @@ class SessionRunner:
     def breathing_target(self, t_s: float) -> float | None:
         """Target lung volume at ``t_s``, or None when this step shows no pacer."""
         return self.pacer.volume(t_s) if self.protocol.step_at(t_s).paced else None
+
+    def breathing_targets(self, t_s: np.ndarray) -> np.ndarray:
+        """:meth:`breathing_target` for an array of times, NaN where no pacer shows."""
+        return breathing_targets(self.pacer, self.protocol, t_s)
 
     # -- the loop ------------------------------------------------------------------------
     def _record_event(self, t_s: float, kind: str, value: Any = "") -> None:
@@ -240,9 +250,9 @@ class SessionRunner:
         recorded as a ``breathing`` event (``rate_bpm=5.98 follow=0.93``)."""
         t0, t1 = self._breathing.span_s
         grid = np.arange(t0, t1, 0.25)
-        volume = [self.breathing_target(t) for t in grid]
-        paced = all(v is not None for v in volume)
-        est = self._breathing.estimate((grid, np.array(volume, dtype=float)) if paced else None)
+        volume = self.breathing_targets(grid)
+        paced = not np.isnan(volume).any()
+        est = self._breathing.estimate((grid, volume) if paced else None)
         self._breathing_bpm.append(est.rate_bpm)
         follow = "" if est.follow is None else f" follow={est.follow:.2f}"
         self._record_event(t1, "breathing", f"rate_bpm={est.rate_bpm:.2f}{follow}")

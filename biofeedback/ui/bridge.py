@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,33 +200,29 @@ class SessionBridge(QObject):
         self._seeking = False
         await self._replay(path, speed, t_s, paused)
 
-    def load_progress(self, client: str) -> None:
-        async def load() -> None:
+    def _library_job(self, job: Callable[[Library], Any], failure: str) -> None:
+        """Run ``job`` on the library in the worker thread (it reads and writes files);
+        a failure is reported as ``failure: reason``."""
+        async def run() -> None:
             try:
                 with Library(self.root) as library:
-                    self.progressed.emit((client, library_progress(library, client)))
+                    job(library)
             except (LibraryError, RecordingError, OSError) as exc:
-                self.failed.emit(f"could not read the progress of {client}: {exc}")
-        asyncio.run_coroutine_threadsafe(load(), self._loop)
+                self.failed.emit(f"{failure}: {exc}")
+        asyncio.run_coroutine_threadsafe(run(), self._loop)
+
+    def load_progress(self, client: str) -> None:
+        self._library_job(lambda lib: self.progressed.emit((client, library_progress(lib, client))),
+                          f"could not read the progress of {client}")
 
     def save_resonance(self, client: str, rate_bpm: float) -> None:
-        async def save() -> None:
-            try:
-                with Library(self.root) as library:
-                    library.update_client(client, resonance_bpm=rate_bpm)
-            except (LibraryError, OSError) as exc:
-                self.failed.emit(f"could not save the resonance rate: {exc}")
-        asyncio.run_coroutine_threadsafe(save(), self._loop)
+        self._library_job(lambda lib: lib.update_client(client, resonance_bpm=rate_bpm),
+                          "could not save the resonance rate")
 
     def rate_session(self, folder: Path, **ratings: Any) -> None:
-        """Store post-session ratings and notes (on the worker thread: it writes files)."""
-        async def write() -> None:
-            try:
-                with Library(self.root) as library:
-                    library.annotate_session(folder, **ratings)
-            except (LibraryError, RecordingError, OSError) as exc:
-                self.failed.emit(f"could not save the rating: {exc}")
-        asyncio.run_coroutine_threadsafe(write(), self._loop)
+        """Store post-session ratings and notes."""
+        self._library_job(lambda lib: lib.annotate_session(folder, **ratings),
+                          "could not save the rating")
 
     def wait(self, timeout_s: float = 10.0) -> None:
         """Block until the running session has ended (used when closing the window)."""

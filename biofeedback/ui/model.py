@@ -145,8 +145,6 @@ class LiveModel(QObject):
 
     def pacer_trace(self, t_s: np.ndarray) -> np.ndarray | None:
         """The pacer's target volume (0..1) at ``t_s``, NaN where no pacer was shown."""
-        r = self.runner
-        if r is None or len(t_s) == 0:
+        if self.runner is None or len(t_s) == 0:
             return None
-        return np.array([v if v is not None else np.nan
-                         for v in map(r.breathing_target, t_s)], dtype=float)
+        return self.runner.breathing_targets(t_s)
