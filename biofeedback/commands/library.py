@@ -16,11 +16,13 @@ from ..storage.export import FORMATS, export_session
 from ..storage.library import Library
 from ..storage.paths import data_dir, sessions_dir
 from ..storage.rrfiles import read_rr
-from ..storage.session import SessionWriter, read_session
+from ..storage.session import SessionRecord, SessionWriter, read_session
 from ..training.protocols import unpaced_protocol
 from ..training.session import SessionRunner, SessionSettings
 from .common import UserError, jsonable
 from .record import _rating
+
+SESSION_HELP = "session folder, folder name, id (or its first 4+ characters), or 'latest'"
 
 #: Imports run the live analyzer over the file this many times faster than real time.
 IMPORT_SPEED = 1e9
@@ -36,8 +38,9 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
     s.set_defaults(func=run_sessions)
 
     r = sub.add_parser("rate", parents=parents, help="stress ratings and notes of a session",
-                       description="Set the pre/post stress rating (0-10) or notes.")
-    r.add_argument("session", metavar="SESSION", help="session folder or id")
+                       description="Set the pre/post stress rating (0-10) or notes; without "
+                       "them, show the session's.")
+    r.add_argument("session", metavar="SESSION", help=SESSION_HELP)
     r.add_argument("--pre", type=_rating, metavar="0-10")
     r.add_argument("--post", type=_rating, metavar="0-10")
     r.add_argument("--notes")
@@ -49,11 +52,15 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
     i.add_argument("--client", required=True, metavar="NAME")
     i.add_argument("--units", choices=("auto", "ms", "s"), default="auto")
     i.add_argument("--column", help="name of the RR column in a CSV with a header")
+    i.add_argument("--date", type=_start_time, metavar="ISO",
+                   help="when the recording started, e.g. 2026-03-01T07:30 or 2026-03-01 "
+                   "(local time unless an offset is given; default: the file's modification "
+                   "time)")
     i.set_defaults(func=run_import)
 
     e = sub.add_parser("export", parents=parents, help="export a session",
                        description="Write a session as CSV, Kubios RR text, EDF+ or BIDS.")
-    e.add_argument("session", metavar="SESSION", help="session folder or id")
+    e.add_argument("session", metavar="SESSION", help=SESSION_HELP)
     e.add_argument("--format", choices=FORMATS, required=True)
     e.add_argument("--deidentify", action="store_true",
                    help="no client name, id or date in the files")
@@ -61,40 +68,82 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
     e.set_defaults(func=run_export)
 
 
+def _start_time(text: str) -> datetime:
+    """``--date``: an ISO date or date and time, local unless it has an offset; not future."""
+    try:
+        start = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date (2026-03-01) or date "
+                                         "and time (2026-03-01T07:30)") from None
+    start = start.astimezone() if start.tzinfo is None else start
+    if start > datetime.now().astimezone():
+        raise argparse.ArgumentTypeError(f"{text!r} is in the future")
+    return start
+
+
+def _note_skipped(command: str, record: SessionRecord) -> None:
+    """Say on stderr, in one line, which torn or malformed rows the reader skipped."""
+    note = record.skipped_note()
+    if note:
+        print(f"biofeedback {command}: note: {note}", file=sys.stderr)
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
 def run_sessions(args: argparse.Namespace) -> int:
-    with Library(data_dir(args.data_dir)) as library:
+    with Library(data_dir(args.data_dir), create=args.rebuild) as library:
+        problems = library.problems
         if args.rebuild:
             n, problems = library.rebuild()
-            for problem in problems:
-                print(f"biofeedback sessions: skipped {problem}", file=sys.stderr)
+        for problem in problems:
+            print(f"biofeedback sessions: {problem}", file=sys.stderr)
+        if args.rebuild:
             print(f"rebuilt: {n} sessions, {len(library.clients())} clients", file=sys.stderr)
         rows = library.sessions(args.client)
+        known = [c["name"] for c in library.clients()]
+        profile = library.find_client(args.client) if args.client else None
     if args.json:
         print(json.dumps(jsonable(rows), indent=2))
+        return 0
+    if not rows and args.client:
+        if profile:
+            print(f"no sessions of {profile['name']!r} yet")
+        else:
+            print(f"no sessions of {args.client!r}: no such client"
+                  + (f" (clients: {', '.join(known)})" if known else " (no clients yet)"))
         return 0
     if not rows:
         print("no sessions yet: record one with 'biofeedback record --source sim'")
         return 0
-    print(f"{'id':8}  {'start':16}  {'client':14} {'protocol':9} {'min':>5}  {'status':11} "
+    print(f"{'id':8}  {'start':16}  {'client':18} {'protocol':9} {'min':>5}  {'status':11} "
           f"{'HR':>5} {'RMSSD':>6} {'coh':>5}")
     for r in rows:
         start = (r["start_time"] or "")[:16].replace("T", " ")
-        num = lambda v, f: "" if v is None else format(v, f)  # noqa: E731
-        print(f"{r['id']:8}  {start:16}  {(r['client_id'] or '-')[:14]:14} "
-              f"{(r['protocol'] or '-'):9} {num((r['duration_s'] or 0) / 60, '5.1f')}  "
-              f"{r['end_status']:11} {num(r['mean_hr_bpm'], '5.1f')} "
-              f"{num(r['rmssd_ms'], '6.1f')} {num(r['coherence_ratio'], '5.2f')}")
+        client = r["client_name"] or r["client_id"] or "-"
+        client = client if len(client) <= 18 else client[:17] + "…"
+        print(f"{r['id']:8}  {start:16}  {client:18} "
+              f"{(r['protocol'] or '-'):9} {(r['duration_s'] or 0) / 60:5.1f}  "
+              f"{r['end_status']:11} {_fmt(r['mean_hr_bpm'], '5.1f'):>5} "
+              f"{_fmt(r['rmssd_ms'], '6.1f'):>6} {_fmt(r['coherence_ratio'], '5.2f'):>5}")
     return 0
 
 
 def run_rate(args: argparse.Namespace) -> int:
-    if args.pre is None and args.post is None and args.notes is None:
-        raise UserError("give --pre, --post or --notes")
-    with Library(data_dir(args.data_dir)) as library:
+    show = args.pre is None and args.post is None and args.notes is None
+    with Library(data_dir(args.data_dir), create=not show) as library:
         folder = library.find_session(args.session)
-        library.annotate_session(folder, pre_rating=args.pre, post_rating=args.post,
-                                 notes=args.notes)
-    print(f"updated {folder}")
+        if not show:
+            library.annotate_session(folder, pre_rating=args.pre, post_rating=args.post,
+                                     notes=args.notes)
+    if not show:
+        print(f"updated {folder}")
+        return 0
+    meta = read_session(folder).meta
+    rating = lambda v: "—" if v is None else str(v)  # noqa: E731
+    print(f"{folder.name}: stress before {rating(meta.get('pre_rating'))}, after "
+          f"{rating(meta.get('post_rating'))}; notes: {meta.get('notes') or '—'}")
     return 0
 
 
@@ -102,32 +151,37 @@ def run_import(args: argparse.Namespace) -> int:
     rec = read_rr(args.file, units=args.units, column=args.column)
     root = data_dir(args.data_dir)
     path = Path(args.file)
-    start = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    start = args.date or datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    dated_by = "--date" if args.date else "file modification time"
     settings = SessionSettings(duration_s=None, protocol="unpaced")
     protocol = unpaced_protocol()
     with Library(root) as library:
         profile = library.client(args.client)
         source = ReplaySource.from_rr(rec)
         meta = {"app_version": __version__, "source": f"import:{path.name}",
-                "start_time_from": "file modification time", "client_id": profile["id"],
+                "start_time_from": dated_by, "client_id": profile["id"],
                 "client_name": profile["name"], "device": {"name": f"imported {rec.format}"},
                 "settings": settings.to_dict(), "protocol": protocol.to_dict(),
                 "pre_rating": None, "post_rating": None, "notes": ""}
         writer = SessionWriter.create(sessions_dir(root), meta, start)
+        library.index_session(writer.folder)
         runner = SessionRunner(source, settings, writer, SessionClock(IMPORT_SPEED),
                                protocol=protocol)
         result = asyncio.run(runner.run())
         library.index_session(writer.folder)
     if result.error:
         raise UserError(result.error)
-    print(f"imported {result.n_beats} beats into {writer.folder}")
+    print(f"imported {result.n_beats} beats into {writer.folder}, dated "
+          f"{start.isoformat(sep=' ', timespec='minutes')}"
+          + ("" if args.date else " (the file's modification time; --date gives the real one)"))
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
-    with Library(data_dir(args.data_dir)) as library:
+    with Library(data_dir(args.data_dir), create=False) as library:
         folder = library.find_session(args.session)
     record = read_session(folder)
+    _note_skipped("export", record)
     for path in export_session(record, args.format, Path(args.out), args.deidentify):
         print(path)
     return 0

@@ -158,9 +158,12 @@ def _print_summary(result: SessionResult, out: TextIO = sys.stdout) -> None:
     if s.get("n_beats", 0) < 2:
         out.write(f"session {result.end_status}: no beats\n")
         return
+    known = lambda v, spec, unit="": (  # noqa: E731
+        f"{v:{spec}}{unit}" if v is not None and math.isfinite(v) else "— (not enough data)")
     out.write(f"session {result.end_status}: {s['n_beats']} beats, mean HR "
-              f"{s['mean_hr_bpm']:.1f} bpm, RMSSD {s['rmssd_ms']:.1f} ms, coherence "
-              f"{s['coherence_ratio']:.2f}")
+              f"{known(s['mean_hr_bpm'], '.1f', ' bpm')}, RMSSD "
+              f"{known(s['rmssd_ms'], '.1f', ' ms')}, coherence "
+              f"{known(s['coherence_ratio'], '.2f')}")
     if s.get("time_high_pct") is not None:
         out.write(f" (high {s['time_high_pct']:.0f} %, medium {s['time_medium_pct']:.0f} %, "
                   f"low {s['time_low_pct']:.0f} %), achievement {s['achievement']}")

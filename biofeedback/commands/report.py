@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import sys
 from pathlib import Path
 
 from ..storage.library import Library
@@ -43,13 +45,16 @@ def run_report(args: argparse.Namespace) -> int:
 
     if (args.session is None) == (args.client is None):
         raise UserError("give a SESSION or --client NAME (not both)")
-    with Library(data_dir(args.data_dir)) as library:
+    with Library(data_dir(args.data_dir), create=False) as library:
         if args.client:
             report = client_report(library.client(args.client, create=False)["name"],
                                    _progress(library, args.client), args.deidentify)
             stem = f"progress_{'client' if args.deidentify else library.client(args.client)['id']}"
         else:
             record = read_session(library.find_session(args.session))
+            note = record.skipped_note()
+            if note:
+                print(f"biofeedback report: note: {note}", file=sys.stderr)
             report = session_report(record, args.deidentify)
             stem = f"session_{record.meta.get('session_id', record.folder.name)}"
     out = private_dir(Path(args.out))
@@ -66,22 +71,25 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_progress(args: argparse.Namespace) -> int:
-    with Library(data_dir(args.data_dir)) as library:
+    with Library(data_dir(args.data_dir), create=False) as library:
         progress = _progress(library, args.client)
     if args.json:
         print(json.dumps(jsonable(progress), indent=2))
         return 0
-    print(f"{'date':10}  {'protocol':8}  {'min':>5}  {'rest RMSSD':>10}  {'coherence':>9}  "
+    print(f"{'date':16}  {'protocol':8}  {'min':>5}  {'rest RMSSD':>10}  {'coherence':>9}  "
           f"stress")
     for r in progress["sessions"]:
         rest = "—" if r["resting_rmssd_ms"] is None else f"{r['resting_rmssd_ms']:.1f}"
-        coh = "—" if r["coherence"] is None else f"{r['coherence']:.2f}"
+        coh = "—" if r["coherence"] is None or not math.isfinite(r["coherence"]) \
+            else f"{r['coherence']:.2f}"
         stress = f"{r['pre_rating'] if r['pre_rating'] is not None else '—'} -> " \
                  f"{r['post_rating'] if r['post_rating'] is not None else '—'}"
-        print(f"{r['start_time'][:10]}  {r['protocol']:8}  {r['minutes']:5.1f}  {rest:>10}  "
-              f"{coh:>9}  {stress}")
+        start = r["start_time"][:16].replace("T", " ")
+        print(f"{start:16}  {r['protocol']:8}  {r['minutes']:5.1f}  {rest:>10}  {coh:>9}  "
+              f"{stress}")
     for w in progress["weeks"]:
-        print(f"week {w['week']}: {w['sessions']} sessions, {w['minutes']:.0f} min")
+        print(f"week {w['week']}: {w['sessions']} session{'' if w['sessions'] == 1 else 's'}, "
+              f"{w['minutes']:.0f} min")
     slope = progress["resting_rmssd_slope_ms_per_session"]
     if slope is not None:
         print(f"resting RMSSD changes by {slope:+.2f} ms per session")

@@ -82,7 +82,7 @@ def _session_folder(root: Path, text: str) -> Path:
     path = Path(text)
     if is_session_folder(path):
         return path
-    with Library(root) as library:
+    with Library(root, create=False) as library:
         return library.find_session(text)
 
 

@@ -7,19 +7,26 @@ loses nothing: :meth:`Library.rebuild` reads everything back.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import os
 import re
 import sqlite3
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .paths import clients_dir, private_dir, sessions_dir
 from .rrfiles import RecordingError
-from .session import is_session_folder, read_session, write_json_atomic
+from .session import (
+    folder_locked,
+    is_session_folder,
+    read_session,
+    write_json_atomic,
+    writer_alive,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS clients (
@@ -32,21 +39,76 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_by_client ON sessions (client_id, start_time);
 """
 
+CLIENT_INSERT = "INSERT OR REPLACE INTO clients VALUES (?, ?, ?, ?, ?)"
 SESSION_COLUMNS = ("id", "folder", "client_id", "start_time", "duration_s", "end_status",
                    "protocol", "source", "n_beats", "mean_hr_bpm", "rmssd_ms", "coherence_ratio",
                    "time_high_pct", "pre_rating", "post_rating", "notes")
+SESSION_INSERT = (f"INSERT OR REPLACE INTO sessions VALUES "
+                  f"({', '.join('?' * len(SESSION_COLUMNS))})")
 
 
 class LibraryError(Exception):
     """A one-line problem with the library or a client name."""
 
 
+#: Characters a session key may hold (folder names and ids); anything else is refused.
+SESSION_KEY = re.compile(r"[0-9A-Za-z_-]+")
+#: The shortest id prefix accepted as a session key.
+MIN_ID_PREFIX = 4
+MAX_NAME_CHARS = 100
+
+
+def client_key(name: str) -> str:
+    """What makes two names the same person: NFC, case-folded, runs of anything but letters
+    and digits (of any script) as one space. ``"Anna  Smith"`` = ``"anna-smith"``;
+    ``"Zoë"`` ≠ ``"Zoé"``."""
+    text = unicodedata.normalize("NFC", name).casefold()
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+def _ascii_slug(text: str) -> str:
+    """Lower-case ASCII letters and digits joined by ``-`` (accents dropped: ``ë`` → ``e``)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+
+
+def legacy_client_id(name: str) -> str:
+    """The id versions before 0.2 gave a name (ASCII letters and digits only; other letters
+    were dropped, so distinct names could collide). Still found, for existing libraries."""
+    return re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
+
+
 def client_id(name: str) -> str:
-    """A file-safe id for a client name: ``"Anna Smith"`` → ``"anna-smith"``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
-    if not slug or len(slug) > 64:
-        raise LibraryError(f"client name {name!r} needs 1-64 letters or digits")
-    return slug
+    """A file-safe, stable id for a client name, distinct for distinct names in any script.
+
+    An ASCII name keeps its readable slug (``"Anna Smith"`` → ``"anna-smith"``, as before);
+    any other name gets the slug of its ASCII transliteration (possibly empty) and 8 hex digits
+    of the SHA-256 of :func:`client_key`: ``"Zoë Smith"`` → ``"zoe-smith-…"``, ``"王伟"`` → a
+    bare hash. Raises LibraryError for a name without a letter or digit, over
+    :data:`MAX_NAME_CHARS` characters, or with control characters.
+    """
+    text = unicodedata.normalize("NFC", name).strip()
+    key = client_key(text)
+    if not key or len(text) > MAX_NAME_CHARS or any(
+            unicodedata.category(c) in ("Cc", "Cf") for c in text):
+        raise LibraryError(f"client name {name!r} needs 1-{MAX_NAME_CHARS} characters with a "
+                           "letter or digit and no control characters")
+    slug = _ascii_slug(text)
+    if text.isascii() and len(slug) <= 64:
+        return slug
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    return f"{slug[:40].rstrip('-')}-{digest}" if slug else digest
+
+
+def _number(value: Any) -> float | None:
+    """A finite number from ``session.json``, else None (text, booleans, NaN)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _rating(value: Any) -> int | None:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _summary_of(record) -> dict[str, Any]:
@@ -64,23 +126,31 @@ def _summary_of(record) -> dict[str, Any]:
 
 
 class Library:
-    """Open with ``Library(data_dir)``; use as a context manager or call :meth:`close`."""
+    """Open with ``Library(data_dir)``; use as a context manager or call :meth:`close`.
 
-    def __init__(self, root: Path) -> None:
-        self.root = private_dir(Path(root))
-        self.path = self.root / "library.sqlite"
+    ``create=False`` (read-only commands) creates neither the data folder nor
+    ``library.sqlite``: without a library file the index is built in memory from the files.
+    """
+
+    def __init__(self, root: Path, create: bool = True) -> None:
+        root = Path(root)
+        self.path = root / "library.sqlite"
+        self.root = private_dir(root) if create else root
         new = not self.path.exists()
+        self.in_memory = new and not create
         try:
-            if new:
+            if new and create:
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-            self.db = sqlite3.connect(self.path)
+            self.db = sqlite3.connect(":memory:" if new and not create else self.path,
+                                      timeout=30.0)
             self.db.row_factory = sqlite3.Row
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise LibraryError(f"{self.path}: not a usable library ({exc}); delete it and run "
                                "'biofeedback sessions --rebuild'") from None
+        self.problems: list[str] = []
         if new:
-            self.rebuild()
+            _, self.problems = self.rebuild()
 
     def __enter__(self) -> Library:
         return self
@@ -92,19 +162,38 @@ class Library:
         self.db.close()
 
     # -- clients --------------------------------------------------------------------------
+    def find_client(self, name: str) -> dict[str, Any] | None:
+        """The profile of the client called ``name`` (any case or spacing), or None. A
+        profile saved under the id of earlier versions is found too, when its name matches."""
+        cid = client_id(name)
+        candidates = [cid] + [legacy for legacy in [legacy_client_id(name)]
+                              if legacy and legacy != cid]
+        for i, candidate in enumerate(candidates):
+            path = clients_dir(self.root) / f"{candidate}.json"
+            try:
+                profile = json.loads(path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError) as exc:
+                raise LibraryError(f"{path}: unreadable client profile ({exc})") from None
+            if not isinstance(profile, dict):
+                raise LibraryError(f"{path}: not a client profile")
+            if i == 0 or client_key(str(profile.get("name", ""))) == client_key(name):
+                return profile
+        return None
+
     def client(self, name: str, create: bool = True) -> dict[str, Any]:
         """The client profile for ``name``; created (file and row) when new."""
-        cid = client_id(name)
-        path = clients_dir(self.root) / f"{cid}.json"
-        if path.exists():
-            profile = json.loads(path.read_text(encoding="utf-8"))
-        elif create:
-            profile = {"id": cid, "name": name.strip(), "notes": "", "resonance_bpm": None,
-                       "created": datetime.now().astimezone().isoformat(timespec="seconds")}
-            private_dir(path.parent)
-            write_json_atomic(path, profile)
-        else:
+        profile = self.find_client(name)
+        if profile is None and not create:
             raise LibraryError(f"no client {name!r}")
+        if profile is None:
+            profile = {"id": client_id(name),
+                       "name": unicodedata.normalize("NFC", name).strip(), "notes": "",
+                       "resonance_bpm": None,
+                       "created": datetime.now().astimezone().isoformat(timespec="seconds")}
+            private_dir(clients_dir(self.root))
+            write_json_atomic(clients_dir(self.root) / f"{profile['id']}.json", profile)
         self._put_client(profile)
         return profile
 
@@ -124,90 +213,191 @@ class Library:
                                "folders are unaffected, 'sessions --rebuild' indexes them "
                                "later") from None
 
+    @staticmethod
+    def _client_params(p: dict[str, Any]) -> tuple:
+        return (p["id"], p["name"], p.get("created"), p.get("notes"),
+                _number(p.get("resonance_bpm")))
+
     def _put_client(self, p: dict[str, Any]) -> None:
-        self._write("INSERT OR REPLACE INTO clients VALUES (?, ?, ?, ?, ?)",
-                    (p["id"], p["name"], p.get("created"), p.get("notes"),
-                     p.get("resonance_bpm")))
+        self._write(CLIENT_INSERT, self._client_params(p))
 
     def clients(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.execute("SELECT * FROM clients ORDER BY name")]
 
     # -- sessions -------------------------------------------------------------------------
-    def index_session(self, folder: Path) -> dict[str, Any]:
-        """Read one session folder into the index (again, if it was there)."""
+    def _session_row(self, folder: Path) -> dict[str, Any]:
+        """A session folder as an index row (RecordingError when it cannot be read)."""
         record = read_session(folder)
         meta, summary = record.meta, _summary_of(record)
         beats_t = record.beats["t_s"]
+        duration = _number(meta.get("duration_s"))
         row = {
             "id": record.session_id, "folder": str(Path(folder).resolve()),
-            "client_id": meta.get("client_id"), "start_time": meta.get("start_time"),
-            "duration_s": meta.get("duration_s", float(beats_t[-1]) if beats_t.size else 0.0),
+            "client_id": meta.get("client_id") if isinstance(meta.get("client_id"), str)
+            else None, "start_time": meta.get("start_time"),
+            "duration_s": duration if duration is not None
+            else (float(beats_t[-1]) if beats_t.size else 0.0),
             "end_status": record.end_status,
             "protocol": (meta.get("settings") or {}).get("protocol"),
-            "source": meta.get("source"), "n_beats": int(beats_t.size),
-            "mean_hr_bpm": summary.get("mean_hr_bpm"), "rmssd_ms": summary.get("rmssd_ms"),
-            "coherence_ratio": summary.get("coherence_ratio"),
-            "time_high_pct": summary.get("time_high_pct"),
-            "pre_rating": meta.get("pre_rating"), "post_rating": meta.get("post_rating"),
-            "notes": meta.get("notes"),
+            "source": str(meta.get("source") or ""), "n_beats": int(beats_t.size),
+            "mean_hr_bpm": _number(summary.get("mean_hr_bpm")),
+            "rmssd_ms": _number(summary.get("rmssd_ms")),
+            "coherence_ratio": _number(summary.get("coherence_ratio")),
+            "time_high_pct": _number(summary.get("time_high_pct")),
+            "pre_rating": _rating(meta.get("pre_rating")),
+            "post_rating": _rating(meta.get("post_rating")),
+            "notes": str(meta.get("notes") or ""),
+            "client_name": meta.get("client_name") if isinstance(meta.get("client_name"), str)
+            else None,
         }
-        row = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-        if row["client_id"] and not (clients_dir(self.root) / f"{row['client_id']}.json").exists():
-            self.client(meta.get("client_name") or row["client_id"])
-        self._write(
-            f"INSERT OR REPLACE INTO sessions VALUES ({', '.join('?' * len(SESSION_COLUMNS))})",
-            [row[c] for c in SESSION_COLUMNS])
+        row["protocol"] = row["protocol"] if isinstance(row["protocol"], str) else None
+        return row
+
+    def _missing_client(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The profile to create for a session whose client has none (deleted, or older)."""
+        cid, name = row["client_id"], row["client_name"]
+        if not cid or (clients_dir(self.root) / f"{cid}.json").exists():
+            return None
+        return {"id": cid, "name": name if name and name.strip() else cid,
+                "notes": "", "resonance_bpm": None,
+                "created": datetime.now().astimezone().isoformat(timespec="seconds")}
+
+    def index_session(self, folder: Path) -> dict[str, Any]:
+        """Read one session folder into the index (again, if it was there)."""
+        row = self._session_row(folder)
+        profile = self._missing_client(row)
+        if profile is not None:
+            if not self.in_memory:  # a read-only command's index writes no files
+                private_dir(clients_dir(self.root))
+                write_json_atomic(clients_dir(self.root) / f"{profile['id']}.json", profile)
+            self._put_client(profile)
+        self._write(SESSION_INSERT, [row[c] for c in SESSION_COLUMNS])
         return row
 
     def rebuild(self) -> tuple[int, list[str]]:
         """Forget the index and read every client profile and session folder again.
 
-        Returns the number of sessions indexed and the one-line problems met on the way.
+        Everything is read first; the index is then replaced in one transaction, so a reader
+        sees the old index or the new one, and a kill leaves the old one. A folder that cannot
+        be read is skipped. Returns the number of sessions indexed and one line per problem.
         """
         problems: list[str] = []
-        self._write("DELETE FROM sessions")
-        self._write("DELETE FROM clients")
+        clients: dict[str, dict[str, Any]] = {}
         for path in sorted(clients_dir(self.root).glob("*.json")):
             try:
-                self._put_client(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError, KeyError) as exc:
+                profile = json.loads(path.read_text(encoding="utf-8"))
+                if not isinstance(profile, dict) or not isinstance(profile.get("id"), str) \
+                        or not isinstance(profile.get("name"), str):
+                    raise ValueError("not a client profile")
+                clients[profile["id"]] = profile
+            except (OSError, ValueError) as exc:
                 problems.append(f"{path}: skipped ({exc})")
-        n = 0
+        rows, new_clients = [], []
         root = sessions_dir(self.root)
-        for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        try:
+            folders = sorted(root.iterdir()) if root.is_dir() else []
+        except OSError as exc:
+            raise LibraryError(f"{root}: unreadable ({exc.strerror or exc})") from None
+        for folder in folders:
             if not is_session_folder(folder):
                 continue
             try:
-                self.index_session(folder)
-                n += 1
-            except RecordingError as exc:
-                problems.append(str(exc))
-        return n, problems
+                row = self._session_row(folder)
+                profile = self._missing_client(row)
+            except (RecordingError, OSError) as exc:
+                problems.append(f"{folder}: skipped ({exc})" if str(folder) not in str(exc)
+                                else f"skipped {exc}")
+                continue
+            rows.append(row)
+            if profile is not None and profile["id"] not in clients:
+                clients[profile["id"]] = profile
+                new_clients.append(profile)
+        for profile in new_clients:
+            if not self.in_memory:  # a read-only command's index writes no files
+                private_dir(clients_dir(self.root))
+                write_json_atomic(clients_dir(self.root) / f"{profile['id']}.json", profile)
+        try:
+            with self.db:
+                self.db.execute("DELETE FROM sessions")
+                self.db.execute("DELETE FROM clients")
+                self.db.executemany(CLIENT_INSERT,
+                                    [self._client_params(p) for p in clients.values()])
+                self.db.executemany(SESSION_INSERT,
+                                    [[r[c] for c in SESSION_COLUMNS] for r in rows])
+        except sqlite3.Error as exc:
+            raise LibraryError(f"{self.path}: cannot rebuild the library ({exc}); the old "
+                               "index is kept") from None
+        return len(rows), problems
 
     def annotate_session(self, folder: Path, **fields: Any) -> None:
         """Write ``pre_rating``, ``post_rating`` or ``notes`` into a session's
         ``session.json`` (atomically) and the index."""
-        meta = dict(read_session(folder).meta)
-        meta.update({k: v for k, v in fields.items() if v is not None})
-        write_json_atomic(folder / "session.json", meta)
+        with folder_locked(folder):
+            meta = dict(read_session(folder).meta)
+            meta.update({k: v for k, v in fields.items() if v is not None})
+            write_json_atomic(folder / "session.json", meta)
         self.index_session(folder)
 
     def sessions(self, client: str | None = None) -> list[dict[str, Any]]:
+        """Sessions oldest first, with the client's name (``client_name``). A session still
+        marked ``recording`` whose writer is gone is read again (it shows as interrupted)."""
+        query = ("SELECT sessions.*, clients.name AS client_name FROM sessions "
+                 "LEFT JOIN clients ON clients.id = sessions.client_id")
         if client is None:
-            rows = self.db.execute("SELECT * FROM sessions ORDER BY start_time")
+            rows = self.db.execute(f"{query} ORDER BY start_time")
         else:
-            rows = self.db.execute("SELECT * FROM sessions WHERE client_id = ? ORDER BY "
-                                   "start_time", (client_id(client),))
-        return [dict(r) for r in rows]
+            profile = self.find_client(client)
+            if profile is None:
+                return []
+            rows = self.db.execute(f"{query} WHERE client_id = ? ORDER BY start_time",
+                                   (profile["id"],))
+        out = [dict(r) for r in rows]
+        for r in out:
+            if r["end_status"] == "recording" and not writer_alive(Path(r["folder"])):
+                try:
+                    r.update(self.index_session(Path(r["folder"])))
+                except (RecordingError, LibraryError, OSError):
+                    r["end_status"] = "interrupted"
+        return out
 
     def find_session(self, key: str) -> Path:
-        """A session folder by path, folder name or session id."""
-        path = Path(key)
-        if is_session_folder(path):
-            return path
-        row = self.db.execute("SELECT folder FROM sessions WHERE id = ? OR folder LIKE ?",
-                              (key, f"%{key}")).fetchone()
-        if row is None:
-            raise LibraryError(f"no session {key!r} (give a folder, or an id from "
-                               "'biofeedback sessions')")
-        return Path(row["folder"])
+        """A session folder by path, exact folder name, session id, a unique prefix of an id
+        (at least :data:`MIN_ID_PREFIX` characters), or ``latest`` (the last one started).
+
+        Keys never match as patterns: anything but letters, digits, ``_`` and ``-`` that is
+        not the path of a session folder is refused."""
+        if not key.strip():
+            raise LibraryError("an empty session key: give a folder, an id from "
+                               "'biofeedback sessions' or 'latest'")
+        if not SESSION_KEY.fullmatch(key):
+            if is_session_folder(key):
+                return Path(key)
+            raise LibraryError(f"{key!r} is neither a session folder nor a session key "
+                               "(an id, a folder name or 'latest')")
+        if key == "latest":
+            row = self.db.execute("SELECT folder FROM sessions ORDER BY start_time DESC, "
+                                  "folder DESC LIMIT 1").fetchone()
+            if row is None:
+                raise LibraryError("no sessions yet, so no 'latest' one")
+            return Path(row["folder"])
+        rows = [Path(r["folder"]) for r in self.db.execute(
+            "SELECT id, folder FROM sessions WHERE id = ? OR folder = ? OR folder LIKE ? "
+            "ESCAPE '!'", (key, key, "%" + _like_escape(os.sep + key)))
+            if r["id"] == key or Path(r["folder"]).name == key]
+        if not rows and len(key) >= MIN_ID_PREFIX:
+            rows = [Path(r["folder"]) for r in self.db.execute(
+                "SELECT folder FROM sessions WHERE substr(id, 1, ?) = ?", (len(key), key))]
+        if not rows and is_session_folder(key):
+            return Path(key)
+        if len(rows) > 1:
+            raise LibraryError(f"session key {key!r} matches {len(rows)} sessions; give more "
+                               "of the id or the folder name")
+        if not rows:
+            raise LibraryError(f"no session {key!r} (give a folder, an id from "
+                               "'biofeedback sessions' or 'latest')")
+        return rows[0]
+
+
+def _like_escape(text: str) -> str:
+    """``text`` as a literal in a LIKE pattern with ``ESCAPE '!'``."""
+    return re.sub(r"([!%_])", r"!\1", text)

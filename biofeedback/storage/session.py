@@ -12,7 +12,10 @@ One folder per session, ``YYYYMMDDTHHMMSS_<id>``, holding plain files:
 
 Rows are appended and flushed (and fsynced) at least once a second, so a session killed at any
 moment loses at most the last second. The reader tolerates a torn last line and reports what
-it skipped; a folder still marked ``recording`` reads back as ``interrupted``.
+it skipped; a folder still marked ``recording`` reads back as ``interrupted`` once its writer is
+gone. The writer holds an advisory lock (``flock``) on the folder while recording: the kernel
+drops it when the process dies, however it dies, so readers tell a live recording from a dead
+one without trusting process ids.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import io
 import json
 import math
 import os
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -68,6 +72,49 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     fsync_dir(path.parent)
 
 
+def _lock_folder(folder: Path, exclusive: bool, wait: bool) -> int | None:
+    """An open descriptor of ``folder`` holding its advisory lock, or None when another
+    process holds a conflicting one (or locks are unavailable: not POSIX)."""
+    if sys.platform == "win32":
+        return None
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    flags = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if wait else fcntl.LOCK_NB)
+    try:
+        fcntl.flock(fd, flags)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def writer_alive(folder: Path) -> bool:
+    """Whether a process is recording into ``folder`` now (it holds the folder's lock)."""
+    if sys.platform == "win32":
+        return False
+    try:
+        fd = _lock_folder(folder, exclusive=False, wait=False)
+    except OSError:
+        return False
+    if fd is None:
+        return True
+    os.close(fd)
+    return False
+
+
+@contextmanager
+def folder_locked(folder: Path) -> Iterator[None]:
+    """Hold ``folder``'s lock while rewriting its ``session.json`` (waits for a recording
+    writer), so that recovering a ``.session.json.tmp`` never races a write in progress."""
+    fd = _lock_folder(folder, exclusive=True, wait=True)
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
 def new_session_folder(root: Path, start: datetime) -> tuple[Path, str]:
     """A fresh ``YYYYMMDDTHHMMSS_<id>`` folder under ``root`` (created 0700)."""
     session_id = uuid.uuid4().hex[:8]
@@ -75,6 +122,13 @@ def new_session_folder(root: Path, start: datetime) -> tuple[Path, str]:
     private_dir(root)
     folder.mkdir(mode=0o700)
     return folder, session_id
+
+
+def metrics_cells(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A ``metrics.csv`` row: the coherence level is empty (not -1) before its first value."""
+    level = row.get("level")
+    return tuple(None if c == "level" and level is not None and level < 0 else row.get(c)
+                 for c in METRIC_COLUMNS)
 
 
 class SessionWriter:
@@ -86,7 +140,9 @@ class SessionWriter:
         self.meta = {"schema_version": SCHEMA_VERSION, "end_status": "recording", **meta}
         self._last_flush = time.monotonic()
         self._closed = False
+        self._lock: int | None = None
         with self._guard():
+            self._lock = _lock_folder(folder, exclusive=True, wait=False)
             write_json_atomic(folder / "session.json", self.meta)
             self._files = {name: open_private(folder / f"{name}.csv")
                            for name in ("beats", "events", "metrics")}
@@ -127,7 +183,7 @@ class SessionWriter:
         self._row("events", (t_s, kind, value))
 
     def metrics(self, row: dict[str, Any]) -> None:
-        self._row("metrics", tuple(row.get(c) for c in METRIC_COLUMNS))
+        self._row("metrics", metrics_cells(row))
 
     def samples(self, block: Samples) -> None:
         """Append raw samples to ``ecg.csv`` / ``acc.csv`` (created with the first block)."""
@@ -166,10 +222,15 @@ class SessionWriter:
             except OSError as exc:
                 errors.append(exc)
         self.meta.update(updates, end_status=end_status)
-        with self._guard():
-            write_json_atomic(self.folder / "session.json", self.meta)
-            if errors:
-                raise errors[0]
+        try:
+            with self._guard():
+                write_json_atomic(self.folder / "session.json", self.meta)
+                if errors:
+                    raise errors[0]
+        finally:
+            if self._lock is not None:
+                os.close(self._lock)
+                self._lock = None
 
 
 @dataclass
@@ -182,11 +243,24 @@ class SessionRecord:
     events: list[tuple[float, str, str]]
     metrics: dict[str, np.ndarray]
     skipped: list[str] = field(default_factory=list)
+    #: Rows skipped per table, ``{"beats.csv": {"torn": 1, "malformed": 2}}``.
+    skipped_rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    writing: bool = False  # a process is recording into the folder now
 
     @property
     def end_status(self) -> str:
-        status = self.meta.get("end_status", "interrupted")
-        return "interrupted" if status == "recording" else status
+        status = str(self.meta.get("end_status", "interrupted"))
+        if status == "recording":
+            return "recording" if self.writing else "interrupted"
+        return status
+
+    def skipped_note(self) -> str | None:
+        """One line saying which rows the reader skipped, or None when it skipped none."""
+        parts = [f"{n} {kind} row{'s' if n != 1 else ''} of {table}"
+                 for table, kinds in self.skipped_rows.items() for kind, n in kinds.items()]
+        if not parts:
+            return None
+        return f"{self.folder}: skipped {', '.join(parts)}"
 
     @property
     def session_id(self) -> str:
@@ -198,12 +272,37 @@ def is_session_folder(path: str | Path) -> bool:
     return path.is_dir() and (path / "session.json").is_file()
 
 
-def _read_table(path: Path, columns: tuple[str, ...], skipped: list[str]) -> list[list[str]]:
-    """Rows of a CSV we wrote; a torn or malformed row is skipped and reported."""
+class _Skips:
+    """What the reader skipped: lines for people and counts per table and kind."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.rows: dict[str, dict[str, int]] = {}
+
+    def row(self, table: str, kind: str, line: str) -> None:
+        self.lines.append(f"{table}: {line}, skipped")
+        counts = self.rows.setdefault(table, {})
+        counts[kind] = counts.get(kind, 0) + 1
+
+
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        return path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
-        skipped.append(f"{path.name}: missing")
+        raise
+    except OSError as exc:
+        raise RecordingError(f"{path}: unreadable ({exc.strerror or exc})") from None
+
+
+def _read_table(path: Path, columns: tuple[str, ...], skips: _Skips) -> list[list[str]]:
+    """Rows of a CSV we wrote; a torn or malformed row is skipped and reported. An empty file
+    (or a torn header) is a table without rows: the writer was killed before its first flush."""
+    try:
+        text = _read_text(path)
+    except FileNotFoundError:
+        skips.lines.append(f"{path.name}: missing")
+        return []
+    if "\n" not in text and ",".join(columns).startswith(text):
         return []
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or tuple(rows[0]) != columns:
@@ -213,14 +312,15 @@ def _read_table(path: Path, columns: tuple[str, ...], skipped: list[str]) -> lis
     for i, row in enumerate(rows[1:], start=2):
         last = i == len(rows)
         if len(row) != len(columns) or (last and torn_tail):
-            skipped.append(f"{path.name}: line {i} {'torn' if last else 'malformed'}, skipped")
+            kind = "torn" if last else "malformed"
+            skips.row(path.name, kind, f"line {i} {kind}")
             continue
         body.append(row)
     return body
 
 
 def _parse(rows: list[list[str]], columns: tuple[str, ...], text: tuple[str, ...],
-           name: str, skipped: list[str]) -> dict[str, np.ndarray]:
+           name: str, skips: _Skips) -> dict[str, np.ndarray]:
     """Columns as arrays: floats (empty cell: NaN), or strings for the ``text`` columns."""
     parsed = []
     for row in rows:
@@ -228,9 +328,70 @@ def _parse(rows: list[list[str]], columns: tuple[str, ...], text: tuple[str, ...
             parsed.append([cell if col in text else (float(cell) if cell else math.nan)
                            for col, cell in zip(columns, row, strict=True)])
         except ValueError:
-            skipped.append(f"{name}: a row with a non-number, skipped")
+            skips.row(name, "malformed", "a row with a non-number")
     return {col: np.array([r[i] for r in parsed], dtype=str if col in text else float)
             for i, col in enumerate(columns)}
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(_read_text(path))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RecordingError(f"{path}: unreadable ({exc})") from None
+
+
+def check_meta(folder: Path, meta: Any) -> dict[str, Any]:
+    """``session.json``'s content, or RecordingError saying in one line what is wrong."""
+    if not isinstance(meta, dict):
+        raise RecordingError(f"{folder}/session.json: not a JSON object "
+                             f"(a {type(meta).__name__})")
+    version = meta.get("schema_version", SCHEMA_VERSION)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise RecordingError(f"{folder}/session.json: schema_version {version!r} is not a "
+                             "whole number")
+    if version > SCHEMA_VERSION:
+        raise RecordingError(f"{folder}: session schema {version} is newer than this program "
+                             "reads")
+    start = meta.get("start_time")
+    try:
+        if start is not None:
+            datetime.fromisoformat(start)
+    except (TypeError, ValueError):
+        raise RecordingError(f"{folder}/session.json: start_time {start!r} is not an ISO date "
+                             "and time") from None
+    for key in ("summary", "settings", "protocol", "device"):
+        if meta.get(key) is not None and not isinstance(meta[key], dict):
+            raise RecordingError(f"{folder}/session.json: {key} is not a JSON object")
+    return meta
+
+
+def _recovered_meta(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """``session.json``, or the completed ``.session.json.tmp`` a kill left before its rename
+    (valid, same session, newer): then it is renamed into place when no process holds the
+    folder, else only read."""
+    tmp = folder / ".session.json.tmp"
+    try:
+        newer = tmp.stat().st_mtime_ns >= (folder / "session.json").stat().st_mtime_ns
+        candidate = json.loads(tmp.read_text(encoding="utf-8")) if newer else None
+    except (OSError, ValueError):
+        return meta
+    if not isinstance(candidate, dict) or candidate.get("session_id") != meta.get("session_id"):
+        return meta
+    try:
+        check_meta(folder, candidate)
+    except RecordingError:
+        return meta
+    fd = _lock_folder(folder, exclusive=True, wait=False) if os.access(folder, os.W_OK) else None
+    if fd is not None:
+        try:
+            if tmp.exists():
+                os.replace(tmp, folder / "session.json")
+                fsync_dir(folder)
+        except OSError:
+            pass  # read-only medium: the recovered content is still used
+        finally:
+            os.close(fd)
+    return candidate
 
 
 def read_session(folder: str | Path) -> SessionRecord:
@@ -239,26 +400,25 @@ def read_session(folder: str | Path) -> SessionRecord:
     if not folder.is_dir():
         raise RecordingError(f"{folder}: no such session folder")
     try:
-        meta = json.loads((folder / "session.json").read_text(encoding="utf-8"))
+        meta = check_meta(folder, _load_json(folder / "session.json"))
     except FileNotFoundError:
         raise RecordingError(f"{folder}: not a session folder (no session.json)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RecordingError(f"{folder}/session.json: unreadable ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("schema_version", 0) > SCHEMA_VERSION:
-        raise RecordingError(f"{folder}: session schema {meta.get('schema_version')!r} is newer "
-                             "than this program reads")
-    skipped: list[str] = []
+    writing = meta.get("end_status") == "recording" and writer_alive(folder)
+    if not writing:
+        meta = _recovered_meta(folder, meta)
+    skips = _Skips()
     tables = {}
     for name, columns, text in (("beats", BEAT_COLUMNS, ()),
                                 ("events", EVENT_COLUMNS, ("kind", "value")),
                                 ("metrics", METRIC_COLUMNS, ("step",))):
-        rows = _read_table(folder / f"{name}.csv", columns, skipped)
-        tables[name] = _parse(rows, columns, text, f"{name}.csv", skipped)
+        rows = _read_table(folder / f"{name}.csv", columns, skips)
+        tables[name] = _parse(rows, columns, text, f"{name}.csv", skips)
     beats, ev, metrics = tables["beats"], tables["events"], tables["metrics"]
     beats["artifact"] = beats["artifact"] == 1.0
     events = list(zip(ev["t_s"].tolist(), ev["kind"].tolist(), ev["value"].tolist(),
                       strict=True))
-    return SessionRecord(folder, meta, beats, events, metrics, skipped)
+    return SessionRecord(folder, meta, beats, events, metrics, skips.lines, skips.rows,
+                         writing)
 
 
 def read_samples(folder: str | Path, kind: str) -> Samples | None:
@@ -266,7 +426,7 @@ def read_samples(folder: str | Path, kind: str) -> Samples | None:
     path = Path(folder) / f"{kind}.csv"
     if not path.exists():
         return None
-    rows = _read_table(path, SAMPLE_COLUMNS[kind], [])
+    rows = _read_table(path, SAMPLE_COLUMNS[kind], _Skips())
     table = np.array(rows, dtype=float).reshape(-1, len(SAMPLE_COLUMNS[kind]))
     values = table[:, 1] if kind == "ecg" else table[:, 1:]
     return Samples(kind, table[:, 0], values)
@@ -296,7 +456,7 @@ class MetricsFile:
 
     def metrics(self, row: dict[str, Any]) -> None:
         try:
-            self._writer.writerow([csv_cell(row.get(c)) for c in METRIC_COLUMNS])
+            self._writer.writerow([csv_cell(v) for v in metrics_cells(row)])
         except OSError as exc:
             raise SessionWriteError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
 

@@ -7,6 +7,7 @@ strap), creates the session folder and returns a runner ready to ``run()``.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from .. import __version__
 from ..devices.source import SessionClock, Source, open_source
 from ..signal.live import LiveParams
-from ..storage.library import Library
+from ..storage.library import Library, LibraryError
 from ..storage.paths import sessions_dir
 from ..storage.session import SessionWriter
 from ..storage.settings import load_settings, save_settings
@@ -120,8 +121,17 @@ async def open_session(plan: SessionPlan, root: Path) -> OpenSession:
     except BaseException:
         await source.close()
         raise
+    index_started(root, writer.folder)
     runner = SessionRunner(source, settings, writer, SessionClock(plan.speed), protocol=protocol)
     return OpenSession(source, runner, writer)
+
+
+def index_started(root: Path, folder: Path) -> None:
+    """List a session (as ``recording``) from its first second, so that a session killed
+    while recording is in the library at once. A library that cannot be written does not stop
+    the recording: the folder is the truth, indexed at the end or by ``sessions --rebuild``."""
+    with contextlib.suppress(LibraryError), Library(root) as library:
+        library.index_session(folder)
 
 
 def finish_session(root: Path, folder: Path) -> None:
