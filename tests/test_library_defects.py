@@ -93,11 +93,25 @@ def test_a_library_of_the_old_ids_keeps_working(tmp_path, capsys):
 
 
 # -- item 6 and 34: session keys ------------------------------------------------------------
+def _dated_copy(tmp_path: Path, relative: str, when: str) -> Path:
+    """A copy of a recording whose modification time is ``when`` (an import's default date)."""
+    copy = tmp_path / "rr" / Path(relative).name
+    copy.parent.mkdir(exist_ok=True)
+    shutil.copyfile(data_file(relative), copy)
+    t = datetime.fromisoformat(when).timestamp()
+    os.utime(copy, (t, t))
+    return copy
+
+
 @pytest.fixture
 def two_sessions(tmp_path):
-    a = _import(tmp_path, "Anna Smith", RR_FILES[0], "--date", "2026-01-05T08:00")
-    b = _import(tmp_path, "Bob Jones", RR_FILES[1], "--date", "2026-01-06T09:30")
-    return tmp_path, a, b
+    folders = []
+    for name, rr, when in (("Anna Smith", RR_FILES[0], "2026-01-05T08:00"),
+                           ("Bob Jones", RR_FILES[1], "2026-01-06T09:30")):
+        assert main(["import", str(_dated_copy(tmp_path, rr, when)), "--client", name,
+                     "--data-dir", str(tmp_path)]) == 0
+        folders.append(max(_folders(tmp_path)))
+    return tmp_path, *folders
 
 
 @pytest.mark.parametrize("key", ["", " ", "%", "_", "%%", "%_", "2026%", "%a", "*", "?", "[0-9]*",
