@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -88,6 +89,17 @@ def _note_skipped(command: str, record: SessionRecord) -> None:
         print(f"biofeedback {command}: note: {note}", file=sys.stderr)
 
 
+def _cell(text: str, width: int) -> str:
+    """``text`` cut or padded to ``width`` terminal columns (East Asian wide letters take 2)."""
+    out, used = "", 0
+    for char in text:
+        w = 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        if used + w > width - (1 if len(out) + 1 < len(text) else 0):
+            return out + "…" + " " * (width - used - 1)
+        out, used = out + char, used + w
+    return out + " " * (width - used)
+
+
 def _fmt(value: float | None, spec: str) -> str:
     return "—" if value is None else format(value, spec)
 
@@ -121,9 +133,8 @@ def run_sessions(args: argparse.Namespace) -> int:
           f"{'HR':>5} {'RMSSD':>6} {'coh':>5}")
     for r in rows:
         start = (r["start_time"] or "")[:16].replace("T", " ")
-        client = r["client_name"] or r["client_id"] or "-"
-        client = client if len(client) <= 18 else client[:17] + "…"
-        print(f"{r['id']:8}  {start:16}  {client:18} "
+        client = _cell(r["client_name"] or r["client_id"] or "-", 18)
+        print(f"{r['id']:8}  {start:16}  {client} "
               f"{(r['protocol'] or '-'):9} {(r['duration_s'] or 0) / 60:5.1f}  "
               f"{r['end_status']:11} {_fmt(r['mean_hr_bpm'], '5.1f'):>5} "
               f"{_fmt(r['rmssd_ms'], '6.1f'):>6} {_fmt(r['coherence_ratio'], '5.2f'):>5}")

@@ -299,9 +299,9 @@ class Library:
         except OSError as exc:
             raise LibraryError(f"{root}: unreadable ({exc.strerror or exc})") from None
         for folder in folders:
-            if not is_session_folder(folder):
-                continue
             try:
+                if not folder.is_dir() or not (folder / "session.json").is_file():
+                    continue  # not a session folder; an unreadable one raises PermissionError
                 row = self._session_row(folder)
                 profile = self._missing_client(row)
             except (RecordingError, OSError) as exc:

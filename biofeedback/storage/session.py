@@ -269,7 +269,10 @@ class SessionRecord:
 
 def is_session_folder(path: str | Path) -> bool:
     path = Path(path)
-    return path.is_dir() and (path / "session.json").is_file()
+    try:
+        return path.is_dir() and (path / "session.json").is_file()
+    except OSError:  # a folder we may not read
+        return False
 
 
 class _Skips:
