@@ -228,3 +228,22 @@ def test_a_clean_session_reports_nothing(tmp_path, capsys):
     assert main(["export", str(folder), "--format", "csv", "--out", str(tmp_path / "o"),
                  "--data-dir", str(tmp_path)]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_rating_a_session_still_recording_is_refused_then_works_once_it_ended(tmp_path):
+    proc, folder = _start_record(tmp_path, seed=7)
+    try:
+        started = time.monotonic()
+        done = subprocess.run([*BF, "rate", "latest", "--post", "3", "--data-dir",
+                               str(tmp_path)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and "still recording" in done.stderr
+        assert done.stderr.count("\n") == 1 and time.monotonic() - started < 30
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
+    assert main(["rate", "latest", "--post", "3", "--data-dir", str(tmp_path)]) == 0
+    meta = read_session(folder).meta
+    assert meta["post_rating"] == 3 and meta["end_status"] == "recording"  # as it was killed
+    assert read_session(folder).end_status == "interrupted"

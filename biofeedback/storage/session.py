@@ -104,10 +104,17 @@ def writer_alive(folder: Path) -> bool:
 
 
 @contextmanager
-def folder_locked(folder: Path) -> Iterator[None]:
-    """Hold ``folder``'s lock while rewriting its ``session.json`` (waits for a recording
-    writer), so that recovering a ``.session.json.tmp`` never races a write in progress."""
-    fd = _lock_folder(folder, exclusive=True, wait=True)
+def folder_locked(folder: Path, patience_s: float = 2.0) -> Iterator[None]:
+    """Hold ``folder``'s lock while rewriting its ``session.json``, so that recovering a
+    ``.session.json.tmp`` never races a write in progress. RecordingError when a session is
+    still recording into it (after waiting ``patience_s`` for another short rewrite)."""
+    deadline = time.monotonic() + patience_s
+    while (fd := _lock_folder(folder, exclusive=True, wait=False)) is None:
+        if sys.platform == "win32":
+            break
+        if time.monotonic() > deadline:
+            raise RecordingError(f"{folder}: still recording; change it when it has ended")
+        time.sleep(0.05)
     try:
         yield
     finally:
