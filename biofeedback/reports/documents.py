@@ -96,7 +96,7 @@ def _draw_rows(fig: Figure, rows: list[tuple[str, ...]], y: float) -> None:
         x += width + COLUMN_GAP
 
 
-def _text_pages(title: str, sections: list[tuple[str, list[tuple[str, ...]]]],
+def text_pages(title: str, sections: list[tuple[str, list[tuple[str, ...]]]],
                 footer: str) -> list[Figure]:
     """PDF pages of tables drawn as text; a section that does not fit goes on (continued)
     on a new page."""
@@ -144,7 +144,7 @@ def _document(title: str, subtitle: str, sections: list[Section], plots: list[Fi
     text += [(h, ([header] if header else []) + rows) for h, rows, header in sections]
     if notes:
         text.append(("Plots", [(note,) for note in notes]))
-    pages = _text_pages(title, text, footer)
+    pages = text_pages(title, text, footer)
     buffer = io.BytesIO()
     with PdfPages(buffer, metadata={"Title": title, **(UNDATED_PDF if deidentify else {})}
                   ) as pdf:
