@@ -60,7 +60,7 @@ def heart_rate_figure(t_s: np.ndarray, rr_ms: np.ndarray, pacer: Pacer,
                   label="pacer (up = breathe in)")
     zoom.set_xlabel("session time (s)")
     zoom.set_ylabel("heart rate (bpm)")
-    zoom.legend(loc="upper right", fontsize=8)
+    zoom.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)  # off the trace
     length = hi - lo
     shown = f"{length / 60:.0f} minutes" if length >= 90 else f"{length:.0f} s"
     zoom.set_title(f"{shown} of paced breathing: heart rate and the pacer", fontsize=10)
@@ -104,12 +104,13 @@ def spectrum_figure(t_s: np.ndarray, rr_ms: np.ndarray, pacer_bpm: float | None,
     for (lo, hi), colour, name in ((BANDS_HZ["lf"], ACCENT, "LF"),
                                    (BANDS_HZ["hf"], "#CC79A7", "HF")):
         ax.axvspan(lo, hi, color=colour, alpha=0.08, lw=0)
-        ax.text((lo + hi) / 2, 0.98, name, transform=ax.get_xaxis_transform(), ha="center",
-                va="top", color=colour)
+        ax.text(lo + 0.004, 0.98, name, transform=ax.get_xaxis_transform(), ha="left",
+                va="top", color=colour)  # at the band's edge, clear of a pacer line
     if pacer_bpm:
         ax.axvline(pacer_bpm / 60, color=MUTED, ls="--", label=f"pacer {pacer_bpm:g}/min")
         ax.legend(fontsize=8, loc="center right")
     ax.set_xlim(0, 0.4)
+    ax.set_ylim(0, 1.2 * float(np.max(psd[keep], initial=0.0)) or 1.0)  # room for the names
     ax.set_xlabel("frequency (Hz)")
     ax.set_ylabel("ms²/Hz")
     ax.set_title(title, fontsize=10)
