@@ -237,3 +237,16 @@ def test_deidentified_reports_get_their_own_names_and_never_overwrite(tmp_path, 
                               "--data-dir", str(root))
         assert code == 0
     assert len(list(out.glob("session_*.pdf"))) == 2
+
+
+@pytest.mark.parametrize("damage", [{"settings": "x"}, {"protocol": 5},
+                                    {"summary": [1]}, {"summary": {"steps": [1, 2]}},
+                                    {"device": "a strap"}, {"duration_s": "ten"}])
+def test_report_on_damaged_metadata_says_what_it_can(library, tmp_path, capsys, damage):
+    root, (folder, _) = library
+    meta = json.loads((folder / "session.json").read_text())
+    (folder / "session.json").write_text(json.dumps({**meta, **damage}))
+    html = _report(capsys, root, folder, tmp_path / "out")
+    assert "Session report" in html and html.count("data:image/png") >= 2
+    if "settings" in damage or "protocol" in damage:
+        assert "unreadable" in html

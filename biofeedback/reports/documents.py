@@ -199,7 +199,8 @@ def _session_sections(record: SessionRecord, protocol_name: str, deidentify: boo
     steps = [(str(name), _fmt(v.get("minutes"), " min"), _fmt(v.get("rmssd_ms"), " ms"),
               _fmt(v.get("mean_hr_bpm"), " bpm"), _fmt(v.get("coherence"), "", 2),
               _fmt(v.get("time_high_pct"), " %", 0))
-             for name, v in (s.get("steps") or {}).items() if isinstance(v, dict)]
+             for name, v in (s["steps"] if isinstance(s.get("steps"), dict) else {}).items()
+             if isinstance(v, dict)]
     sections: list[Section] = [("Session", overview, None), ("Results", results, None)]
     if steps:
         sections.append(("Steps", steps, ("step", "length", "RMSSD", "heart rate",
@@ -245,13 +246,20 @@ def _session_plots(record: SessionRecord, settings, protocol, pacer
 def session_report(record: SessionRecord, deidentify: bool = False) -> Report:
     """One session: what was done, its outcome and the plots its beats allow."""
     meta = record.meta
-    settings, protocol, pacer = recorded_plan(meta, record.events)
+    try:
+        settings, protocol, pacer = recorded_plan(meta, record.events)
+        unreadable_plan = []
+    except (AttributeError, KeyError, TypeError, ValueError):  # a damaged session.json
+        settings, protocol, pacer = recorded_plan({}, [])
+        unreadable_plan = ["The recorded settings and protocol are unreadable: the plots show "
+                           "no pacer and no protocol steps."]
     who = "client" if deidentify else (meta.get("client_name") or "no client")
     start = start_datetime(meta)
     subtitle = "" if deidentify else " · ".join([
         f"{start:%Y-%m-%d %H:%M}" if start else "start time unknown",
         f"session {record.session_id}"])
     plots, notes = _session_plots(record, settings, protocol, pacer)
+    notes = unreadable_plan + notes
     return _document(f"Session report — {who}", subtitle,
                      _session_sections(record, protocol.name, deidentify), plots, notes,
                      deidentify)
