@@ -73,16 +73,16 @@ def test_reports_and_progress_from_the_command_line(tmp_path):
     html = (out / f"session_{last.split('_')[1]}.html").read_text()
     assert "Anna Smith" in html and "RMSSD baseline" in html
     assert html.count("data:image/png;base64,") == 3  # heart rate, coherence, spectrum
-    anonymous = (out / "progress_client.html").read_text()
+    anonymous = (out / "progress_anon.html").read_text()
     assert "Anna Smith" not in anonymous
     assert "2026" not in anonymous.split("<h2>Plots")[0]
     pdf = (out / f"session_{last.split('_')[1]}.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(
         b"/Type /Page ") >= 3
-    assert (out / "progress_client.pdf").stat().st_mode & 0o077 == 0  # private
+    assert (out / "progress_anon.pdf").stat().st_mode & 0o077 == 0  # private
     if shutil.which("pdftoppm"):  # the PDF renders
         render = subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "1",
-                                 str(out / "progress_client.pdf"), str(tmp_path / "page")])
+                                 str(out / "progress_anon.pdf"), str(tmp_path / "page")])
         assert render.returncode == 0 and list(tmp_path.glob("page*.png"))
 
 

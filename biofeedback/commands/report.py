@@ -8,8 +8,10 @@ import math
 import sys
 from pathlib import Path
 
+from ..reports.wording import rmssd_trend
+from ..storage.export import ANONYMOUS_STEM
 from ..storage.library import Library
-from ..storage.paths import data_dir, private_dir, write_private_file
+from ..storage.paths import data_dir, free_stem, private_dir, write_private_file
 from ..storage.session import read_session
 from ..training.outcomes import library_progress
 from .common import UserError, jsonable
@@ -47,22 +49,31 @@ def run_report(args: argparse.Namespace) -> int:
         raise UserError("give a SESSION or --client NAME (not both)")
     with Library(data_dir(args.data_dir), create=False) as library:
         if args.client:
-            report = client_report(library.client(args.client, create=False)["name"],
-                                   _progress(library, args.client), args.deidentify)
-            stem = f"progress_{'client' if args.deidentify else library.client(args.client)['id']}"
+            profile = library.client(args.client, create=False)
+            progress = _progress(library, args.client)
+            stem = f"progress_{ANONYMOUS_STEM if args.deidentify else profile['id']}"
         else:
             record = read_session(library.find_session(args.session))
             note = record.skipped_note()
             if note:
                 print(f"biofeedback report: note: {note}", file=sys.stderr)
-            report = session_report(record, args.deidentify)
-            stem = f"session_{record.meta.get('session_id', record.folder.name)}"
-    out = private_dir(Path(args.out))
+            stem = f"session_{ANONYMOUS_STEM if args.deidentify else record.session_id}"
+    out = Path(args.out)
+    try:
+        private_dir(out)
+    except OSError as exc:
+        raise UserError(f"cannot write reports into {out}: {exc.strerror or exc}") from None
+    if args.client:
+        report = client_report(profile["name"], progress, args.deidentify)
+    else:
+        report = session_report(record, args.deidentify)
+    suffixes = (".html", ".pdf")
+    stem = free_stem(out, stem, suffixes)  # never over an earlier report
     written = []
-    for suffix, data in ((".html", report.html.encode("utf-8")), (".pdf", report.pdf)):
+    for suffix, data in zip(suffixes, (report.html.encode("utf-8"), report.pdf), strict=True):
         path = out / f"{stem}{suffix}"
         try:
-            write_private_file(path, data)
+            write_private_file(path, data, replace=False)
         except OSError as exc:
             raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
         written.append(str(path))
@@ -92,5 +103,5 @@ def run_progress(args: argparse.Namespace) -> int:
               f"{w['minutes']:.0f} min")
     slope = progress["resting_rmssd_slope_ms_per_session"]
     if slope is not None:
-        print(f"resting RMSSD changes by {slope:+.2f} ms per session")
+        print(f"resting RMSSD trend: {rmssd_trend(slope, ascii_only=True)}")
     return 0

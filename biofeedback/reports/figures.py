@@ -22,11 +22,14 @@ ACCENT, MUTED = "#0072B2", "#5D6D7E"
 A4_LANDSCAPE = (11.69, 8.27)
 
 
-def _steps(ax, protocol: Protocol, end_s: float) -> None:
-    """Unpaced steps shaded and every step named, on an axis in minutes."""
-    for step, start, end in protocol.spans(end_s):
-        a, b = start / 60, end / 60
-        if not step.paced:
+def _steps(ax, protocol: Protocol, end_s: float, per_s: float = 1 / 60) -> None:
+    """Every step named and, when some steps are paced, the unpaced ones shaded; ``per_s``
+    converts seconds to the axis's unit."""
+    spans = protocol.spans(end_s)
+    shade = any(step.paced for step, _, _ in spans)
+    for step, start, end in spans:
+        a, b = start * per_s, end * per_s
+        if shade and not step.paced:
             ax.axvspan(a, b, color="#D5DBDF", alpha=0.5, lw=0)
         ax.text((a + b) / 2, 1.0, step.name, transform=ax.get_xaxis_transform(),
                 ha="center", va="bottom", fontsize=8, color=MUTED)
@@ -34,18 +37,20 @@ def _steps(ax, protocol: Protocol, end_s: float) -> None:
 
 def heart_rate_figure(t_s: np.ndarray, rr_ms: np.ndarray, pacer: Pacer,
                       protocol: Protocol) -> Figure:
-    """Heart rate over the session and over two minutes of training, with the pacer."""
+    """Heart rate over the session; when a pacer ran, also up to two minutes of its first
+    paced step with the pacer drawn over the heart rate."""
     t, hr = heart_rate_grid(t_s, rr_ms)
+    paced = [(start, end) for step, start, end in protocol.spans(t[-1]) if step.paced]
+    if not paced:
+        fig, whole = plt.subplots(figsize=(11, 3.6), layout="constrained")
+        _whole_session(whole, t, hr, protocol, "Heart rate over the session (no pacer)")
+        return fig
     fig, (whole, zoom) = plt.subplots(2, 1, figsize=(11, 6.2), height_ratios=(1, 1.2),
                                       layout="constrained")
-    whole.plot(t / 60, hr, color=ACCENT, lw=0.8)
-    _steps(whole, protocol, t[-1])
-    whole.set_xlim(0, t[-1] / 60)
-    whole.set_ylabel("heart rate (bpm)")
-    whole.set_xlabel("minutes")
-    paced = [(start + end) / 2 for step, start, end in protocol.spans(t[-1]) if step.paced]
-    mid = paced[0] if paced else t[-1] / 2  # the middle of the first paced step
-    lo, hi = max(mid - 60, t[0]), min(mid + 60, t[-1])
+    _whole_session(whole, t, hr, protocol, "Heart rate over the session (grey: no pacer)")
+    start, end = paced[0]
+    mid = (start + end) / 2
+    lo, hi = max(mid - 60, start, t[0]), min(mid + 60, end, t[-1])
     sel = (t >= lo) & (t <= hi)
     zoom.plot(t[sel], hr[sel], color=ACCENT, lw=2, label="heart rate")
     target = breathing_targets(pacer, protocol, t[sel])
@@ -55,10 +60,22 @@ def heart_rate_figure(t_s: np.ndarray, rr_ms: np.ndarray, pacer: Pacer,
                   label="pacer (up = breathe in)")
     zoom.set_xlabel("session time (s)")
     zoom.set_ylabel("heart rate (bpm)")
-    zoom.legend(loc="upper right", fontsize=8)
-    zoom.set_title("Two minutes of training: the heart following the breath", fontsize=10)
-    whole.set_title("Heart rate over the session (grey: no pacer)", fontsize=10, pad=14)
+    zoom.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)  # off the trace
+    length = hi - lo
+    shown = f"{length / 60:.0f} minutes" if length >= 90 else f"{length:.0f} s"
+    zoom.set_title(f"{shown} of paced breathing: heart rate and the pacer", fontsize=10)
     return fig
+
+
+def _whole_session(ax, t: np.ndarray, hr: np.ndarray, protocol: Protocol, title: str) -> None:
+    """Heart rate from start to end, in minutes (in seconds under two minutes)."""
+    per_s, unit = (1 / 60, "minutes") if t[-1] >= 120 else (1.0, "seconds")
+    ax.plot(t * per_s, hr, color=ACCENT, lw=0.8)
+    _steps(ax, protocol, t[-1], per_s)
+    ax.set_xlim(0, t[-1] * per_s)
+    ax.set_ylabel("heart rate (bpm)")
+    ax.set_xlabel(unit)
+    ax.set_title(title, fontsize=10, pad=14)
 
 
 def coherence_figure(t_s: np.ndarray, ratio: np.ndarray, level: np.ndarray,
@@ -87,12 +104,13 @@ def spectrum_figure(t_s: np.ndarray, rr_ms: np.ndarray, pacer_bpm: float | None,
     for (lo, hi), colour, name in ((BANDS_HZ["lf"], ACCENT, "LF"),
                                    (BANDS_HZ["hf"], "#CC79A7", "HF")):
         ax.axvspan(lo, hi, color=colour, alpha=0.08, lw=0)
-        ax.text((lo + hi) / 2, 0.98, name, transform=ax.get_xaxis_transform(), ha="center",
-                va="top", color=colour)
+        ax.text(lo + 0.004, 0.98, name, transform=ax.get_xaxis_transform(), ha="left",
+                va="top", color=colour)  # at the band's edge, clear of a pacer line
     if pacer_bpm:
         ax.axvline(pacer_bpm / 60, color=MUTED, ls="--", label=f"pacer {pacer_bpm:g}/min")
         ax.legend(fontsize=8, loc="center right")
     ax.set_xlim(0, 0.4)
+    ax.set_ylim(0, 1.2 * float(np.max(psd[keep], initial=0.0)) or 1.0)  # room for the names
     ax.set_xlabel("frequency (Hz)")
     ax.set_ylabel("ms²/Hz")
     ax.set_title(title, fontsize=10)

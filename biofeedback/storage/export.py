@@ -1,6 +1,6 @@
 """Exports of a session to the formats other tools open.
 
-* ``csv``: the beats (``t_s, rr_ms, hr_bpm, artifact``);
+* ``csv``: the beats (``t_s, rr_ms, hr_bpm, artifact``), plain numbers;
 * ``kubios``: RR text, one interval in ms per line (Kubios HRV reads it; so does our importer,
   bit for bit);
 * ``edf``: EDF+ with the RR tachogram and heart rate resampled at 4 Hz, and an annotation per
@@ -8,30 +8,70 @@
 * ``bids``: BIDS physiological recording (``_physio.tsv.gz`` with its JSON sidecar, 4 Hz) and
   an ``_events.tsv`` of the session's events.
 
-With ``deidentify`` nothing names the client or dates the session: files are named by session
-id, EDF+ patient fields are ``X`` and the start date is 1 Jan 1985 (the EDF+ convention), the
-BIDS subject is ``anon``.
+With ``deidentify`` nothing names the client or the strap, dates the session or carries its
+id: files are named ``anon`` (``anon-2``, ... beside earlier ones), EDF+ patient and equipment
+fields are ``X`` and the start date is 1 Jan 1985 (the EDF+ convention), the BIDS subject is
+``anon``, and events keep their values only for kinds that cannot identify anyone
+(:data:`ANONYMOUS_EVENT_KINDS`). Every file is created 0600 and every folder 0700
+(:mod:`.paths`); nothing already written is overwritten.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .paths import open_private, private_dir
+from .paths import free_stem, open_private, private_dir
 from .session import SessionRecord
 
 FORMATS = ("csv", "kubios", "edf", "bids")
 EXPORT_FS_HZ = 4.0
 ANONYMOUS_START = datetime(1985, 1, 1)
+#: Event kinds whose value describes the session, never a person or a device.
+ANONYMOUS_EVENT_KINDS = frozenset({"pacer_rate", "step", "gap", "breathing", "battery"})
+ANONYMOUS_STEM = "anon"
 
 
 class ExportError(Exception):
     """An export that cannot be written; ``str()`` is a one-line reason."""
+
+
+def start_datetime(meta: dict[str, Any]) -> datetime | None:
+    """The session's recorded start (ISO 8601 text), or None when missing or unreadable."""
+    value = meta.get("start_time")
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def beats_in_order(record: SessionRecord) -> tuple[dict[str, np.ndarray], int]:
+    """The beats whose time is later than every beat before them, and how many were not
+    (a clock that went backwards in a damaged file): analyses need increasing times."""
+    t = record.beats["t_s"]
+    keep = np.ones(t.size, dtype=bool)
+    if t.size > 1:
+        keep[1:] = t[1:] > np.maximum.accumulate(t)[:-1]
+    keep &= np.isfinite(t)
+    n_dropped = int(t.size - np.count_nonzero(keep))
+    return ({k: v[keep] for k, v in record.beats.items()} if n_dropped else record.beats,
+            n_dropped)
+
+
+def event_text(kind: str, value: str, deidentify: bool) -> str:
+    """An event as one line of text; de-identified, only safe kinds keep their value."""
+    if deidentify and kind not in ANONYMOUS_EVENT_KINDS:
+        return kind
+    return f"{kind} {value}".strip()
 
 
 def _edf_text(text: str) -> str:
@@ -40,42 +80,50 @@ def _edf_text(text: str) -> str:
     return "_".join(ascii_text.split()) or "X"
 
 
-def _tachogram(record: SessionRecord) -> tuple[np.ndarray, np.ndarray]:
+def _tachogram(beats: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """RR (ms) at 4 Hz from the first to the last beat, held between beats."""
-    t, rr = record.beats["t_s"], record.beats["rr_ms"]
+    t, rr = beats["t_s"], beats["rr_ms"]
     grid = np.arange(t[0], t[-1], 1.0 / EXPORT_FS_HZ)
     idx = np.clip(np.searchsorted(t, grid, side="right"), 0, rr.size - 1)
     return grid, rr[idx]  # the interval that is running at each sample
 
 
-def _export_csv(record: SessionRecord, out: Path, stem: str) -> list[Path]:
+def _lines(columns: Iterable[list[Any]], sep: str) -> str:
+    """Rows of plain numbers (Python reprs: shortest round-trip), one per line."""
+    return "".join(sep.join(row) + "\n" for row in zip(
+        *(map(repr, c) for c in columns), strict=True))
+
+
+def _export_csv(beats: dict[str, np.ndarray], out: Path, stem: str) -> list[Path]:
     path = out / f"{stem}_beats.csv"
-    b = record.beats
-    with open_private(path, "w") as f:
+    columns = [beats["t_s"].tolist(), beats["rr_ms"].tolist(), beats["hr_bpm"].tolist(),
+               beats["artifact"].astype(int).tolist()]
+    with open_private(path, "x") as f:
         f.write("t_s,rr_ms,hr_bpm,artifact\n")
-        for t, rr, hr, art in zip(b["t_s"], b["rr_ms"], b["hr_bpm"], b["artifact"], strict=True):
-            f.write(f"{t!r},{rr!r},{hr!r},{int(art)}\n")
+        f.write(_lines(columns, ","))
     return [path]
 
 
-def _export_kubios(record: SessionRecord, out: Path, stem: str) -> list[Path]:
+def _export_kubios(beats: dict[str, np.ndarray], out: Path, stem: str) -> list[Path]:
     path = out / f"{stem}_rr.txt"
-    with open_private(path, "w") as f:
-        f.writelines(f"{rr!r}\n" for rr in record.beats["rr_ms"].tolist())
+    with open_private(path, "x") as f:
+        f.write(_lines([beats["rr_ms"].tolist()], ""))
     return [path]
 
 
-def _export_edf(record: SessionRecord, out: Path, stem: str, deidentify: bool) -> list[Path]:
+def _export_edf(record: SessionRecord, beats: dict[str, np.ndarray], out: Path, stem: str,
+                deidentify: bool) -> list[Path]:
     import pyedflib
 
     path = out / f"{stem}.edf"
-    grid, rr = _tachogram(record)
+    grid, rr = _tachogram(beats)
     hr = 60000.0 / rr
     n_seconds = int(np.floor(grid.size / EXPORT_FS_HZ))
     if n_seconds < 1:
         raise ExportError("the session is too short for EDF+ (under one second)")
     n = int(n_seconds * EXPORT_FS_HZ)
     channels = [("RR", "ms", rr[:n], 0.0, 3000.0), ("HR", "bpm", hr[:n], 0.0, 250.0)]
+    open_private(path, "xb").close()  # pyedflib reopens it, keeping its 0600 mode
     writer = pyedflib.EdfWriter(str(path), len(channels), file_type=pyedflib.FILETYPE_EDFPLUS)
     try:
         writer.setSignalHeaders([{
@@ -83,55 +131,71 @@ def _export_edf(record: SessionRecord, out: Path, stem: str, deidentify: bool) -
             "physical_min": lo, "physical_max": hi, "digital_min": -32768,
             "digital_max": 32767, "transducer": "ECG chest strap", "prefilter": ""}
             for label, unit, _, lo, hi in channels])
+        start = start_datetime(record.meta)
         if deidentify:
             writer.setPatientName("X")
             writer.setPatientCode("X")
+            writer.setEquipment("X")
             writer.setStartdatetime(ANONYMOUS_START)
         else:
             writer.setPatientName(_edf_text(str(record.meta.get("client_name") or "X")))
             writer.setPatientCode(_edf_text(str(record.meta.get("client_id") or "X")))
-            start = record.meta.get("start_time")
-            if start:
-                writer.setStartdatetime(datetime.fromisoformat(start).replace(tzinfo=None))
-        writer.setEquipment(_edf_text(str(record.meta.get("device", {}).get("name", "?")))[:40])
+            device = record.meta.get("device")
+            name = device.get("name") if isinstance(device, dict) else None
+            writer.setEquipment(_edf_text(str(name or "X"))[:40])
+            if start is not None:
+                writer.setStartdatetime(start.replace(tzinfo=None))
         writer.writeSamples([np.clip(x, lo, hi) for _, _, x, lo, hi in channels])
         for t, kind, value in record.events:
             if t - grid[0] < n_seconds:
-                text = kind if deidentify and kind == "marker" else f"{kind} {value}".strip()
-                writer.writeAnnotation(max(t - grid[0], 0.0), -1, text[:40])
+                writer.writeAnnotation(max(t - grid[0], 0.0), -1,
+                                       event_text(kind, value, deidentify)[:40])
     finally:
         writer.close()
     return [path]
 
 
-def _export_bids(record: SessionRecord, out: Path, deidentify: bool) -> list[Path]:
-    subject = "anon" if deidentify else (record.meta.get("client_id") or "anon").replace("-", "")
+def _export_bids(record: SessionRecord, beats: dict[str, np.ndarray], out: Path,
+                 deidentify: bool) -> list[Path]:
+    subject = "anon" if deidentify else _bids_label(record.meta.get("client_id") or "anon")
     folder = private_dir(out / f"sub-{subject}" / "beh")
-    base = folder / f"sub-{subject}_task-biofeedback_acq-{record.session_id}"
-    grid, rr = _tachogram(record)
-    physio = base.with_name(base.name + "_physio.tsv.gz")
-    with gzip.open(physio, "wt", encoding="utf-8") as f:
-        f.writelines(f"{a!r}\t{b!r}\n" for a, b in zip(rr.tolist(), (60000.0 / rr).tolist(),
-                                                        strict=True))
-    physio.chmod(0o600)
-    sidecar = base.with_name(base.name + "_physio.json")
-    with open_private(sidecar, "w") as f:
-        json.dump({
-            "SamplingFrequency": EXPORT_FS_HZ, "StartTime": float(grid[0]),
-            "Columns": ["rr_interval", "heart_rate"],
-            "rr_interval": {"Description": "running RR interval, sampled and held at 4 Hz",
-                            "Units": "ms"},
-            "heart_rate": {"Description": "60000 / rr_interval", "Units": "bpm"},
-            "Manufacturer": str(record.meta.get("device", {}).get("name", "unknown")),
-            "SoftwareVersions": f"biofeedback {record.meta.get('app_version', '')}",
-        }, f, indent=2)
-    events = base.with_name(base.name + "_events.tsv")
-    with open_private(events, "w") as f:
+    names = ("_physio.tsv.gz", "_physio.json", "_events.tsv")
+    acq = ANONYMOUS_STEM if deidentify else _bids_label(record.session_id)
+    stem = free_stem(folder, f"sub-{subject}_task-biofeedback_acq-{acq}", names, sep="")
+    physio, sidecar, events = (folder / f"{stem}{suffix}" for suffix in names)
+    grid, rr = _tachogram(beats)
+    with (open_private(physio, "xb") as raw,
+          gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0) as packed,
+          io.TextIOWrapper(packed, encoding="utf-8", newline="") as f):
+        f.write(_lines([rr.tolist(), (60000.0 / rr).tolist()], "\t"))
+    description = {
+        "SamplingFrequency": EXPORT_FS_HZ, "StartTime": float(grid[0]),
+        "Columns": ["rr_interval", "heart_rate"],
+        "rr_interval": {"Description": "running RR interval, sampled and held at 4 Hz",
+                        "Units": "ms"},
+        "heart_rate": {"Description": "60000 / rr_interval", "Units": "bpm"},
+        "SoftwareVersions": f"biofeedback {record.meta.get('app_version', '')}",
+    }
+    device = record.meta.get("device")
+    if not deidentify and isinstance(device, dict) and device.get("name"):
+        description["Manufacturer"] = str(device["name"])
+    with open_private(sidecar, "x") as f:
+        json.dump(description, f, indent=2)
+    with open_private(events, "x") as f:
         f.write("onset\tduration\ttrial_type\tvalue\n")
-        for t, kind, value in record.events:
-            shown = "" if deidentify and kind == "marker" else value
-            f.write(f"{t!r}\t0\t{kind}\t{shown or 'n/a'}\n")
+        f.writelines(f"{t!r}\t0\t{kind}\t{_bids_value(kind, value, deidentify)}\n"
+                     for t, kind, value in record.events)
     return [physio, sidecar, events]
+
+
+def _bids_label(text: str) -> str:
+    """A BIDS entity label: letters and digits only."""
+    return "".join(c for c in str(text) if c.isascii() and c.isalnum()) or "anon"
+
+
+def _bids_value(kind: str, value: str, deidentify: bool) -> str:
+    shown = event_text(kind, value, deidentify)[len(kind):].strip()
+    return shown.replace("\t", " ") or "n/a"
 
 
 def export_session(record: SessionRecord, fmt: str, out: Path,
@@ -139,18 +203,26 @@ def export_session(record: SessionRecord, fmt: str, out: Path,
     """Write ``record`` as ``fmt`` into the folder ``out``; return the files written."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
-    if record.beats["t_s"].size < 2:
+    beats, n_dropped = beats_in_order(record)
+    if beats["t_s"].size < 2:
         raise ExportError("the session holds fewer than two beats")
+    if n_dropped:
+        raise ExportError(f"{n_dropped} beat times in {record.folder} go backwards; the "
+                          "recording is damaged")
     client = record.meta.get("client_id")
-    stem = record.session_id if deidentify or not client else f"{client}_{record.session_id}"
+    stem = (ANONYMOUS_STEM if deidentify else
+            f"{client}_{record.session_id}" if client else record.session_id)
     try:
         private_dir(out)
+        if fmt == "bids":
+            return _export_bids(record, beats, out, deidentify)
+        suffix = {"csv": "_beats.csv", "kubios": "_rr.txt", "edf": ".edf"}[fmt]
+        stem = free_stem(out, stem, [suffix])
         if fmt == "csv":
-            return _export_csv(record, out, stem)
+            return _export_csv(beats, out, stem)
         if fmt == "kubios":
-            return _export_kubios(record, out, stem)
-        if fmt == "edf":
-            return _export_edf(record, out, stem, deidentify)
-        return _export_bids(record, out, deidentify)
+            return _export_kubios(beats, out, stem)
+        return _export_edf(record, beats, out, stem, deidentify)
     except OSError as exc:
-        raise ExportError(f"cannot write to {out}: {exc.strerror or exc}") from None
+        where = exc.filename or out
+        raise ExportError(f"cannot write to {where}: {exc.strerror or exc}") from None
