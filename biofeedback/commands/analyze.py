@@ -126,8 +126,9 @@ def _batch(paths: list[str], params: AnalysisParams,
     rows: list[dict[str, Any]] = []
 
     def on_row(row: dict[str, Any]) -> None:
-        if row["error"]:
-            message = f"{PROG}: error: {row['error']}"
+        note = row.pop("note", None)
+        if row["error"] or note:
+            message = f"{PROG}: error: {row['error']}" if row["error"] else f"{PROG}: note: {note}"
             (bar.write if bar is not None else print)(message, file=sys.stderr)
         if table is not None:
             table.add(row)

@@ -136,14 +136,15 @@ def _units(values: np.ndarray, units: str, path: Path) -> str:
 def _finish(path: Path, fmt: str, values: np.ndarray, units: str,
             t_s: np.ndarray | None = None, labels: np.ndarray | None = None) -> RRRecording:
     """Beats from raw RR values (NaN: empty cell): units, plausibility, beat times."""
-    present = np.isfinite(values) & (values > 0)  # empty cells, a trailing 0
+    present = ~np.isnan(values) & (values > 0)  # not: empty cells, a trailing 0
     if t_s is not None:
         present &= np.isfinite(t_s)
     if np.count_nonzero(present) < 2:
         raise _fail(path, "holds fewer than two RR intervals")
     unit = _units(values[present], units, path)
     rr = values * 1000.0 if unit == "s" else values
-    median = np.median(rr[present])
+    with np.errstate(invalid="ignore"):  # inf among the values
+        median = np.median(rr[present])
     if not RR_RANGE_MS[0] <= median <= RR_RANGE_MS[1]:
         raise _fail(path, f"median RR {median:.0f} ms is not a heartbeat interval "
                     "(wrong column or units?)")
