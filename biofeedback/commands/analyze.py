@@ -164,7 +164,7 @@ def _windows(paths: list[str], params: AnalysisParams, args: argparse.Namespace)
     failed = 0
     for path in paths:
         try:
-            rec = load_recording(path, units=args.units, column=args.column)
+            rec = load_recording(path, units=args.units, column=args.column, labels=False)
         except RecordingError as exc:
             print(f"{PROG}: error: {exc}", file=sys.stderr)
             failed += 1

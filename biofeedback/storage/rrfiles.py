@@ -272,7 +272,8 @@ def _split(line: str, delimiter: str | None) -> list[str]:
     return [c.strip().strip('"').strip() for c in line.split(delimiter)]
 
 
-def _read_table(path: Path, text: str, units: str, column: str | None) -> RRRecording:
+def _read_table(path: Path, text: str, units: str, column: str | None,
+                want_labels: bool) -> RRRecording:
     first, sample = _layout(text)
     if first < 0:
         raise _fail(path, "holds no RR intervals")
@@ -282,7 +283,8 @@ def _read_table(path: Path, text: str, units: str, column: str | None) -> RRReco
     has_header = bool(re.search(r"[A-Za-z_]", header_line)) and not re.fullmatch(
         r"[\s\d.,;eE+-]+", header_line)
     if has_header:
-        return _read_with_header(path, text, first, header_line, delimiter, units, column)
+        return _read_with_header(path, text, first, header_line, delimiter, units, column,
+                                 want_labels)
 
     width = len(_split(header_line, delimiter))
     if width not in (1, 2):
@@ -299,7 +301,8 @@ def _read_table(path: Path, text: str, units: str, column: str | None) -> RRReco
 
 
 def _read_with_header(path: Path, text: str, first: int, header_line: str,
-                      delimiter: str | None, units: str, column: str | None) -> RRRecording:
+                      delimiter: str | None, units: str, column: str | None,
+                      want_labels: bool) -> RRRecording:
     header = [h.lower() for h in _split(header_line, delimiter)]
     wanted = (column.lower(),) if column else RR_COLUMNS
     rr_col = next((header.index(n) for n in wanted if n in header), None)
@@ -313,7 +316,7 @@ def _read_with_header(path: Path, text: str, first: int, header_line: str,
     width = len(header)
     cols = _numeric_columns(path, text, first + 1, delimiter, width, usecols)
     labels = None
-    if LABEL_COLUMN in header:
+    if want_labels and LABEL_COLUMN in header:
         labels = _text_column(path, text, first + 1, delimiter, width,
                               header.index(LABEL_COLUMN))
     if labels is not None and labels.size != cols.shape[0]:
@@ -325,10 +328,12 @@ def _read_with_header(path: Path, text: str, first: int, header_line: str,
                    None if labels is None else labels[has_rr])
 
 
-def read_rr(path: str | Path, units: str = "auto", column: str | None = None) -> RRRecording:
-    """Read an RR file in any accepted format (see the module docstring)."""
+def read_rr(path: str | Path, units: str = "auto", column: str | None = None,
+            labels: bool = True) -> RRRecording:
+    """Read an RR file in any accepted format (see the module docstring); ``labels=False``
+    skips the beat labels (``beat_symbol``) when they are not needed."""
     path = Path(path)
     text = _read_text(path)
     if "[HRData]" in text:
         return _read_hrm(path, text, units)
-    return _read_table(path, text, units, column)
+    return _read_table(path, text, units, column, labels)
