@@ -8,13 +8,15 @@ import os
 import sys
 from typing import Any
 
+import numpy as np
+
 from ..research.batch import find_recordings, provenance, run_dask, run_local
 from ..signal import AnalysisParams, SpectralParams, windowed_metrics
 from ..signal.coherence import LEVEL_NAMES, coherence_level
 from ..signal.summary import SUMMARY_COLUMNS, WINDOW_COLUMNS
 from ..storage.recordings import load_recording
 from ..storage.rrfiles import RecordingError
-from ..storage.tables import GrowingTable, write_csv
+from ..storage.tables import GrowingTable, write_columns
 from .common import PROG, UserError, jsonable
 
 
@@ -97,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         out = done[0] if len(paths) == 1 and done else done
         print(json.dumps(jsonable(out), indent=2))
     elif args.csv is None:
-        print("\n\n".join(_format_summary(r["path"], r) for r in done))
+        if done:  # nothing at all (not a blank line) when every recording failed
+            print("\n\n".join(_format_summary(r["path"], r) for r in done))
     else:
         print(f"{len(rows) - failed} recordings analysed, {failed} failed: {args.csv}",
               file=sys.stderr)
@@ -123,8 +126,9 @@ def _batch(paths: list[str], params: AnalysisParams,
     rows: list[dict[str, Any]] = []
 
     def on_row(row: dict[str, Any]) -> None:
-        if row["error"]:
-            message = f"{PROG}: error: {row['error']}"
+        note = row.pop("note", None)
+        if row["error"] or note:
+            message = f"{PROG}: error: {row['error']}" if row["error"] else f"{PROG}: note: {note}"
             (bar.write if bar is not None else print)(message, file=sys.stderr)
         if table is not None:
             table.add(row)
@@ -156,17 +160,20 @@ def _batch(paths: list[str], params: AnalysisParams,
 
 def _windows(paths: list[str], params: AnalysisParams, args: argparse.Namespace) -> int:
     """Per-window metrics of every recording into one table (``path`` first)."""
-    rows: list[dict[str, Any]] = []
+    tables: list[dict[str, np.ndarray]] = []
     failed = 0
     for path in paths:
         try:
-            rec = load_recording(path, units=args.units, column=args.column)
+            rec = load_recording(path, units=args.units, column=args.column, labels=False)
         except RecordingError as exc:
             print(f"{PROG}: error: {exc}", file=sys.stderr)
             failed += 1
             continue
+        if rec.note:
+            print(f"{PROG}: note: {rec.note}", file=sys.stderr)
         cols = windowed_metrics(rec.t_s, rec.rr_ms, args.window, args.step, params)
-        rows += [{"path": path, **{k: v[i] for k, v in cols.items()}}
-                 for i in range(cols["t_end_s"].size)]
-    write_csv(args.csv, rows, ["path", *WINDOW_COLUMNS])
+        tables.append({"path": np.full(cols["t_end_s"].size, path), **cols})
+    columns = {c: np.concatenate([t[c] for t in tables]) if tables else np.zeros(0)
+               for c in ["path", *WINDOW_COLUMNS]}
+    write_columns(args.csv, columns, ["path", *WINDOW_COLUMNS])
     return 1 if failed else 0

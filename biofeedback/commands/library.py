@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import json
 import sys
 import unicodedata
@@ -11,22 +11,18 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import __version__
-from ..devices.replay import ReplaySource
-from ..devices.source import SessionClock
 from ..storage.export import FORMATS, export_session
 from ..storage.library import Library
 from ..storage.paths import data_dir, sessions_dir
 from ..storage.rrfiles import read_rr
-from ..storage.session import SessionRecord, SessionWriter, read_session
+from ..storage.session import SessionRecord, SessionWriteError, SessionWriter, read_session
+from ..training.importing import import_beats
 from ..training.protocols import unpaced_protocol
-from ..training.session import SessionRunner, SessionSettings
+from ..training.session import SessionSettings
 from .common import UserError, jsonable
 from .record import _rating
 
 SESSION_HELP = "session folder, folder name, id (or its first 4+ characters), or 'latest'"
-
-#: Imports run the live analyzer over the file this many times faster than real time.
-IMPORT_SPEED = 1e9
 
 
 def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
@@ -168,20 +164,21 @@ def run_import(args: argparse.Namespace) -> int:
     protocol = unpaced_protocol()
     with Library(root) as library:
         profile = library.client(args.client)
-        source = ReplaySource.from_rr(rec)
         meta = {"app_version": __version__, "source": f"import:{path.name}",
                 "start_time_from": dated_by, "client_id": profile["id"],
                 "client_name": profile["name"], "device": {"name": f"imported {rec.format}"},
                 "settings": settings.to_dict(), "protocol": protocol.to_dict(),
                 "pre_rating": None, "post_rating": None, "notes": ""}
         writer = SessionWriter.create(sessions_dir(root), meta, start)
+        try:
+            result = import_beats(rec.t_s, rec.rr_ms, settings, protocol, writer)
+        except SessionWriteError as exc:
+            with contextlib.suppress(SessionWriteError, OSError):
+                writer.close("stopped", error=str(exc))
+            raise UserError(str(exc)) from None
         library.index_session(writer.folder)
-        runner = SessionRunner(source, settings, writer, SessionClock(IMPORT_SPEED),
-                               protocol=protocol)
-        result = asyncio.run(runner.run())
-        library.index_session(writer.folder)
-    if result.error:
-        raise UserError(result.error)
+    if rec.note:
+        print(f"biofeedback import: note: {rec.note}", file=sys.stderr)
     print(f"imported {result.n_beats} beats into {writer.folder}, dated "
           f"{start.isoformat(sep=' ', timespec='minutes')}"
           + ("" if args.date else " (the file's modification time; --date gives the real one)"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import re
 import signal
 import sys
 import time
@@ -19,7 +20,7 @@ from ..storage.paths import data_dir
 from ..storage.session import MetricsFile
 from ..training.launch import PlanError, SessionPlan, finish_session, open_session, prepare
 from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
-from ..training.protocols import PROTOCOL_NAMES
+from ..training.protocols import ASSESSMENTS, PROTOCOL_NAMES, assessment_length_s
 from ..training.session import (
     SessionResult,
     SessionRunner,
@@ -28,6 +29,8 @@ from ..training.session import (
 )
 from ..types import DeviceEvent
 from .common import UserError
+
+DEFAULT_DURATION_S = 600.0
 
 
 def _rating(text: str) -> int:
@@ -52,6 +55,43 @@ def _positive(text: str) -> float:
     return value
 
 
+#: What each protocol does (``--protocol`` help).
+PROTOCOL_HELP = ("free: paced breathing for the whole --duration (default); standard: 3 min "
+                 "baseline without pacer, paced breathing, 3 min recovery (needs --duration "
+                 "of at least 7 min); stepped: resonance-frequency assessment, 6.5 to 4.5 "
+                 "breaths/min in 5 steps of 2.5 min (about 13 min; --duration does not apply); "
+                 "sliding: resonance-frequency assessment, 6.75 to 4.25 breaths/min over "
+                 "15 min (--duration does not apply)")
+#: The longest session ``--duration`` accepts.
+MAX_DURATION_S = 24 * 3600.0
+_DURATION = re.compile(r"(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m(?:in)?)?"
+                       r"(?:(?P<s>\d+(?:\.\d+)?)s?)?")
+
+
+def parse_duration(text: str) -> float:
+    """``600``, ``90s``, ``10m``, ``10min``, ``1h``, ``1h30m``, ``1.5h``: seconds, finite,
+    positive and at most a day (argparse type)."""
+    match = _DURATION.fullmatch(re.sub(r"\s+", "", text.lower()))
+    if not match or not any(match.groups()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (e.g. 600, 90s, 10m, 1h)")
+    h, m, s = (float(x or 0) for x in match.group("h", "m", "s"))
+    seconds = 3600.0 * h + 60.0 * m + s
+    if not 0 < seconds <= MAX_DURATION_S:
+        raise argparse.ArgumentTypeError("a session lasts more than 0 s and at most 24 h")
+    return seconds
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not MIN_RATE_BPM <= value <= MAX_RATE_BPM:
+        raise argparse.ArgumentTypeError(
+            f"the pacer rate is {MIN_RATE_BPM:g}-{MAX_RATE_BPM:g} breaths/min")
+    return value
+
+
 def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
     r = sub.add_parser("record", parents=parents, help="record a headless session",
                        description="Run a session from a source into a session folder, "
@@ -64,11 +104,12 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
     r.add_argument("--acc", action="store_true",
                    help="also record a Polar H10's accelerometer to acc.csv and estimate "
                    "breathing from it")
-    r.add_argument("--duration", type=_positive, default=600.0, metavar="S",
-                   help="session length in seconds (default 600)")
-    r.add_argument("--protocol", choices=PROTOCOL_NAMES, default="free")
+    r.add_argument("--duration", type=parse_duration, metavar="TIME",
+                   help="session length: seconds, or with a unit: 90s, 10m, 1h, 1h30m "
+                   "(default 10m; at most 24h)")
+    r.add_argument("--protocol", choices=PROTOCOL_NAMES, default="free", help=PROTOCOL_HELP)
     r.add_argument("--client", metavar="NAME", help="the client this session belongs to")
-    r.add_argument("--rate", type=float, metavar="BPM",
+    r.add_argument("--rate", type=_rate, metavar="BPM",
                    help=f"pacer rate, breaths/min ({MIN_RATE_BPM:g}-{MAX_RATE_BPM:g}; default: "
                    "the client's resonance rate, else 6)")
     r.add_argument("--inhale-ratio", type=float, default=0.4, metavar="F",
@@ -78,9 +119,9 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
     r.add_argument("--thresholds", type=_pair, metavar="MEDIUM,HIGH",
                    help="own coherence ratios where medium and high begin (instead of the "
                    "challenge level's)")
-    r.add_argument("--speed", type=_positive, default=1.0, metavar="X",
+    r.add_argument("--speed", type=_positive, metavar="X",
                    help="run the session clock X times faster (simulation and replay; keep 1 "
-                   "with a real strap)")
+                   "with a real strap; default 1, or the SPEED of replay:PATH@SPEED)")
     r.add_argument("--pre-rating", type=_rating, metavar="0-10", help="stress before")
     r.add_argument("--notes", default="", help="free text stored with the session")
     r.add_argument("--lsl", action="store_true",
@@ -91,7 +132,9 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
                        description="Feed a session folder or RR file through the live "
                        "analyzer as it ran, printing the live line.")
     p.add_argument("path", metavar="PATH", help="session folder or RR file")
-    p.add_argument("--speed", type=_positive, default=1.0, metavar="X")
+    p.add_argument("--speed", type=_positive, metavar="X",
+                   help="play X times faster than real time (default 1, or the SPEED of "
+                   "PATH@SPEED; --speed wins over @SPEED)")
     p.add_argument("--metrics", metavar="OUT.csv",
                    help="write what a live user would have seen, as metrics.csv rows")
     p.add_argument("--lsl", action="store_true", help="publish as Lab Streaming Layer streams")
@@ -194,9 +237,21 @@ def _attach_lsl(runner: SessionRunner, enabled: bool) -> None:
         runner.subscribe(LslOutlet())
 
 
+def _duration(args: argparse.Namespace) -> float:
+    """The session length: ``--duration``, or 10 min; an assessment has its own length, and
+    a different ``--duration`` with it is refused rather than silently ignored."""
+    if args.protocol in ASSESSMENTS:
+        length_s = assessment_length_s(args.protocol)
+        if args.duration is not None and abs(args.duration - length_s) > 1.0:
+            raise UserError(f"the {args.protocol} assessment runs its own length "
+                            f"({length_s / 60:.1f} min); leave out --duration")
+        return length_s
+    return DEFAULT_DURATION_S if args.duration is None else args.duration
+
+
 def run_record(args: argparse.Namespace) -> int:
     root = data_dir(args.data_dir)
-    plan = SessionPlan(source=args.source, duration_s=args.duration, protocol=args.protocol,
+    plan = SessionPlan(source=args.source, duration_s=_duration(args), protocol=args.protocol,
                        client=args.client, rate_bpm=args.rate, inhale_ratio=args.inhale_ratio,
                        challenge=args.challenge, speed=args.speed, pre_rating=args.pre_rating,
                        notes=args.notes, ecg=args.ecg, acc=args.acc,
@@ -253,8 +308,10 @@ def _what_if(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_replay(args: argparse.Namespace) -> int:
     source = ReplaySource.open(args.path)
+    if source.note:
+        print(f"biofeedback replay: note: {source.note}", file=sys.stderr)
     recorder = MetricsFile(Path(args.metrics)) if args.metrics else None
-    runner = replay_runner(source, recorder, SessionClock(source.speed or args.speed),
+    runner = replay_runner(source, recorder, SessionClock(args.speed or source.speed or 1.0),
                            changes=_what_if(args))
     line = LiveLine()
     runner.subscribe(line)

@@ -22,6 +22,26 @@ DEVICE_EVENTS = ("connected", "disconnected", "reconnecting", "battery", "info")
 COMMAND_EVENTS = ("pacer_rate", "marker")
 
 
+#: The fastest replay a ``PATH@SPEED`` spec asks for.
+MAX_SPEED = 10000.0
+
+
+def split_speed(spec: str) -> tuple[str, float | None]:
+    """``PATH@SPEED`` into the path and the speed (None without ``@SPEED``). A path that
+    exists as written is taken whole, ``@`` and all."""
+    path_text, at, speed_text = spec.rpartition("@")
+    if not at or Path(spec).exists():
+        return spec, None
+    try:
+        speed = float(speed_text)
+    except ValueError:
+        raise SourceError(f"replay speed {speed_text!r} is not a number "
+                          "(replay:PATH@SPEED, e.g. @10)") from None
+    if not 0 < speed <= MAX_SPEED:
+        raise SourceError(f"replay speed must be above 0 and at most {MAX_SPEED:g}")
+    return path_text, speed
+
+
 class ReplaySource(Source):
     def __init__(self, path: Path, beats: dict[str, np.ndarray],
                  events: list[tuple[float, str, str]], meta: dict[str, Any],
@@ -32,20 +52,13 @@ class ReplaySource(Source):
         self.commands = [e for e in events if e[1] in COMMAND_EVENTS]
         self.meta = meta
         self.speed = speed  # from a ``PATH@SPEED`` spec, if given
+        self.note: str | None = None  # what the file reader left out, to tell the user
         self._closed = False
 
     @classmethod
     def open(cls, spec: str) -> ReplaySource:
         """``PATH`` or ``PATH@SPEED``: a session folder or an RR file."""
-        path_text, _, speed_text = spec.rpartition("@") if "@" in spec else (spec, "", "")
-        speed = None
-        if speed_text:
-            try:
-                speed = float(speed_text)
-            except ValueError:
-                raise SourceError(f"replay speed {speed_text!r} is not a number") from None
-            if not 0 < speed <= 10000:
-                raise SourceError("replay speed must be within 0-10000")
+        path_text, speed = split_speed(spec)
         path = Path(path_text)
         try:
             if is_session_folder(path):
@@ -61,7 +74,9 @@ class ReplaySource(Source):
         beats = {"t_s": rec.t_s, "rr_ms": rec.rr_ms, "hr_bpm": 60000.0 / rec.rr_ms,
                  "contact": np.full(rec.rr_ms.size, np.nan), "arrival_s": rec.t_s}
         path = Path(rec.path)
-        return cls(path, beats, [], {"source": f"file:{path.name}"}, speed)
+        source = cls(path, beats, [], {"source": f"file:{path.name}"}, speed)
+        source.note = rec.note
+        return source
 
     def describe(self) -> dict[str, Any]:
         device = self.meta.get("device", {})

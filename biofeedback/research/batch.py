@@ -64,7 +64,8 @@ def analyze_one(path: str, params: AnalysisParams, units: str = "auto",
         return {"path": path, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - one bad recording must not stop a batch
         return {"path": path, "error": f"{type(exc).__name__}: {exc}"}
-    return {"path": path, **row, "error": None}  # "artifacts" (counts) stays out of CSVs
+    return {"path": path, **row, "error": None,  # "artifacts" (counts) stays out of CSVs
+            "note": rec.note}  # values left out by the reader, said on stderr
 
 
 def run_local(paths: list[str], params: AnalysisParams, workers: int,

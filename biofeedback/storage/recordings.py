@@ -8,9 +8,10 @@ from .rrfiles import RRRecording, read_rr
 from .session import is_session_folder, read_session
 
 
-def load_recording(path: str | Path, units: str = "auto", column: str | None = None
-                   ) -> RRRecording:
-    """Beats of a session folder (as recorded) or of an RR file (see :mod:`.rrfiles`)."""
+def load_recording(path: str | Path, units: str = "auto", column: str | None = None,
+                   labels: bool = True) -> RRRecording:
+    """Beats of a session folder (as recorded) or of an RR file (see :mod:`.rrfiles`);
+    ``labels=False``: without the file's beat labels (faster)."""
     path = Path(path)
     if is_session_folder(path):
         rec = read_session(path)
@@ -19,4 +20,4 @@ def load_recording(path: str | Path, units: str = "auto", column: str | None = N
         if rec.beats["t_s"].size < 2:
             raise RecordingError(f"{path}: the session holds fewer than two beats")
         return RRRecording(str(path), "session", rec.beats["t_s"], rec.beats["rr_ms"])
-    return read_rr(path, units=units, column=column)
+    return read_rr(path, units=units, column=column, labels=labels)

@@ -40,7 +40,7 @@ import numpy as np
 from ..types import Beat, Samples
 from .paths import fsync_dir, open_private, private_dir
 from .rrfiles import RecordingError
-from .tables import csv_cell
+from .tables import csv_cell, format_columns, read_columns
 
 SCHEMA_VERSION = 1
 BEAT_COLUMNS = ("t_s", "rr_ms", "hr_bpm", "contact", "artifact", "arrival_s")
@@ -181,6 +181,13 @@ class SessionWriter:
             self._writers[name].writerow([csv_cell(v) for v in values])
             if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
                 self.flush()
+
+    def rows(self, name: str, columns: list[np.ndarray]) -> None:
+        """Append many rows at once (``beats``, ``events``, ``metrics``; one array per
+        column, in the file's order), formatted a column at a time, then flushed."""
+        with self._guard():
+            self._files[name].write(format_columns(columns))
+        self.flush()
 
     def beat(self, beat: Beat, artifact: bool) -> None:
         self._row("beats", (beat.t_s, beat.rr_ms, beat.hr_bpm, beat.contact, artifact,
@@ -329,6 +336,30 @@ def _read_table(path: Path, columns: tuple[str, ...], skips: _Skips) -> list[lis
     return body
 
 
+def _read_columns(path: Path, columns: tuple[str, ...], text_columns: tuple[str, ...],
+                  skips: _Skips) -> dict[str, np.ndarray] | None:
+    """A session table read at once (vectorised); None when it is missing, has another
+    header or any irregular row, for :func:`_read_table` to handle row by row. A torn last
+    line is left out and reported."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    header, sep, body = text.partition("\n")
+    if header.rstrip("\r") != ",".join(columns) or not sep:
+        return None
+    torn = bool(body) and not body.endswith("\n")
+    line = body.count("\n") + 2
+    try:
+        table = read_columns(body[:body.rfind("\n") + 1] if torn else body, columns,
+                             text_columns)
+    except ValueError:
+        return None
+    if torn:
+        skips.row(path.name, "torn", f"line {line} torn")
+    return table
+
+
 def _parse(rows: list[list[str]], columns: tuple[str, ...], text: tuple[str, ...],
            name: str, skips: _Skips) -> dict[str, np.ndarray]:
     """Columns as arrays: floats (empty cell: NaN), or strings for the ``text`` columns."""
@@ -421,8 +452,10 @@ def read_session(folder: str | Path) -> SessionRecord:
     for name, columns, text in (("beats", BEAT_COLUMNS, ()),
                                 ("events", EVENT_COLUMNS, ("kind", "value")),
                                 ("metrics", METRIC_COLUMNS, ("step",))):
-        rows = _read_table(folder / f"{name}.csv", columns, skips)
-        tables[name] = _parse(rows, columns, text, f"{name}.csv", skips)
+        tables[name] = _read_columns(folder / f"{name}.csv", columns, text, skips)
+        if tables[name] is None:  # damaged: row by row, saying what is skipped
+            rows = _read_table(folder / f"{name}.csv", columns, skips)
+            tables[name] = _parse(rows, columns, text, f"{name}.csv", skips)
     beats, ev, metrics = tables["beats"], tables["events"], tables["metrics"]
     beats["artifact"] = beats["artifact"] == 1.0
     events = list(zip(ev["t_s"].tolist(), ev["kind"].tolist(), ev["value"].tolist(),

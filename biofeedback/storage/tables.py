@@ -1,12 +1,24 @@
-"""Writing result tables (CSV) without losing what was already written."""
+"""Writing result tables (CSV) without losing what was already written.
+
+Whole tables are formatted a column at a time (:func:`format_columns`): NumPy turns each
+float column into its shortest round-trip text in C, so a day of windows or beats is written
+without a Python loop over rows.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
 import math
-from collections.abc import Callable, Iterable, Mapping
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+
+#: Line ends of every CSV we write (those of Python's csv module, so files stay as before).
+LINE_END = "\r\n"
 
 
 class OutputError(Exception):
@@ -25,6 +37,62 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, float):
         return "" if math.isnan(value) else repr(value)
     return str(value)
+
+
+def _quote(cell: str) -> str:
+    """A cell as the csv module writes it (quoted only when it must be)."""
+    if any(c in cell for c in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def format_column(values: Sequence[Any] | np.ndarray) -> list[str]:
+    """One column as CSV text cells, as :func:`csv_cell` would write each value: floats at
+    full precision (Python's shortest round-trip ``repr``), NaN and None empty, booleans 1/0.
+
+    Each distinct value is formatted once (RR values are quantised, coherence holds for 5 s,
+    text columns repeat), then the cells are picked by index: no Python loop over rows.
+    """
+    a = np.asarray(values)
+    if a.dtype.kind == "b":
+        return np.where(a, "1", "0").tolist()
+    if a.dtype.kind in "iu":
+        return list(map(str, a.tolist()))
+    if a.dtype.kind not in "fU":
+        return [_quote(csv_cell(v)) for v in a.tolist()]  # mixed objects: small tables only
+    distinct, index = np.unique(a, return_inverse=True)
+    if a.dtype.kind == "f":
+        cells = list(map(repr, distinct.tolist()))
+        if distinct.size and np.isnan(distinct[-1]):  # np.unique puts one NaN last
+            cells[-1] = ""
+    else:
+        cells = list(map(_quote, distinct.tolist()))
+    return list(map(cells.__getitem__, index.reshape(-1).tolist()))
+
+
+def format_columns(columns: Sequence[Sequence[Any] | np.ndarray]) -> str:
+    """Rows of CSV text (each ending in LINE_END) from equally long columns."""
+    cells = [format_column(c) for c in columns]
+    if not cells or not cells[0]:
+        return ""
+    return LINE_END.join(map(",".join, zip(*cells, strict=True))) + LINE_END
+
+
+def write_columns(path: str | Path, columns: Mapping[str, Sequence[Any] | np.ndarray],
+                  names: list[str]) -> int:
+    """Write a table given as columns (``names`` in order, each one array) to ``path``.
+
+    Returns the number of rows written. Raises :class:`OutputError` on any OS error.
+    """
+    path = Path(path)
+    n = len(columns[names[0]]) if names else 0
+    text = ",".join(map(_quote, names)) + LINE_END + format_columns([columns[c] for c in names])
+    try:
+        with path.open("w", newline="", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    return n
 
 
 def write_csv(path: str | Path, rows: Iterable[Mapping[str, Any]], columns: list[str]) -> int:
@@ -97,3 +165,47 @@ class GrowingTable:
             with self.path.open(newline="", encoding="utf-8") as f:
                 rows = sorted(csv.DictReader(f), key=lambda r: r[sort_by])
             write_csv(self.path, rows, self.columns)
+
+
+def read_columns(body: str, columns: Sequence[str], text_columns: Sequence[str] = ()
+                 ) -> dict[str, np.ndarray]:
+    """The rows of a CSV we wrote (``body``: the text after the header) as one array per
+    column: floats (empty cell: NaN), or text for ``text_columns``. NumPy's C reader, so no
+    Python loop over rows.
+
+    Raises ValueError when a row is not regular (wrong width, a non-number): the caller then
+    reads row by row to say which rows it skipped.
+    """
+    numeric = [i for i, c in enumerate(columns) if c not in text_columns]
+    textual = [i for i, c in enumerate(columns) if c in text_columns]
+    filled = fill_empty_cells(body) if numeric else body
+    out: dict[str, np.ndarray] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "input contained no data"
+        if numeric:
+            values = np.loadtxt(io.StringIO(filled), delimiter=",", quotechar='"', ndmin=2,
+                                usecols=numeric, dtype=float, comments=None)
+            out.update({columns[i]: values[:, j] for j, i in enumerate(numeric)})
+        if textual:
+            cells = np.loadtxt(io.StringIO(body), delimiter=",", quotechar='"', ndmin=2,
+                               usecols=textual, dtype=str, comments=None)
+            out.update({columns[i]: cells[:, j] for j, i in enumerate(textual)})
+    if len({a.shape[0] for a in out.values()}) > 1:
+        raise ValueError("the columns have different lengths")
+    n_lines = body.count("\n") + (not body.endswith("\n") and bool(body))
+    if body.strip() and {a.shape[0] for a in out.values()} != {n_lines}:
+        raise ValueError("blank or irregular rows")
+    return {c: out[c] for c in columns}
+
+
+def fill_empty_cells(text: str, delimiter: str = ",") -> str:
+    """``nan`` in every empty cell of a delimited table, so that the C reader takes it:
+    string replacements, no loop over rows."""
+    d = delimiter
+    while d + d in text:
+        text = text.replace(d + d, f"{d}nan{d}")
+    text = text.replace(f"{d}\r\n", f"{d}nan\r\n").replace(f"{d}\n", f"{d}nan\n")
+    text = text.replace(f"\n{d}", f"\nnan{d}")
+    if text.startswith(d):
+        text = "nan" + text
+    return text + "nan" if text.endswith(d) else text

@@ -51,7 +51,7 @@ class SessionPlan:
     rate_bpm: float | None = None
     inhale_ratio: float = 0.4
     challenge: int = 1
-    speed: float = 1.0
+    speed: float | None = None  # None: the source's own (replay:PATH@SPEED), else 1
     pre_rating: int | None = None
     notes: str = ""
     ecg: bool = False
@@ -87,9 +87,10 @@ def prepare(plan: SessionPlan, root: Path) -> tuple[SessionSettings, Protocol, d
         with Library(root) as library:
             profile = library.client(plan.client)
         meta.update(client_id=profile["id"], client_name=profile["name"])
-        rate = rate or profile.get("resonance_bpm")
+        if rate is None:
+            rate = profile.get("resonance_bpm")
     settings = SessionSettings(duration_s=duration, protocol=plan.protocol,
-                               rate_bpm=rate or DEFAULT_RATE_BPM,
+                               rate_bpm=DEFAULT_RATE_BPM if rate is None else rate,
                                inhale_ratio=plan.inhale_ratio, challenge=plan.challenge,
                                live=plan.live, rates_bpm=plan.rates_bpm, step_s=plan.step_s,
                                thresholds=plan.thresholds)
@@ -115,14 +116,15 @@ async def open_session(plan: SessionPlan, root: Path) -> OpenSession:
         if device.get("kind") == "ble":
             save_settings(root, last_strap={"address": device.get("address"),
                                             "name": device.get("name")})
+        speed = plan.speed if plan.speed is not None else getattr(source, "speed", None) or 1.0
         meta.update(device=device, settings=settings.to_dict(), protocol=protocol.to_dict(),
-                    speed=plan.speed)
+                    speed=speed)
         writer = SessionWriter.create(sessions_dir(root), meta, datetime.now().astimezone())
     except BaseException:
         await source.close()
         raise
     index_started(root, writer.folder)
-    runner = SessionRunner(source, settings, writer, SessionClock(plan.speed), protocol=protocol)
+    runner = SessionRunner(source, settings, writer, SessionClock(speed), protocol=protocol)
     return OpenSession(source, runner, writer)
 
 

@@ -144,7 +144,6 @@ class SessionRunner:
         self._step = ""
         self._level = -1
         self._achievement = 0
-        self._levels: list[int] = []
         self._coherence: list[tuple[float, float, float, int]] = []  # t, ratio, peak, level
         self._clean: list[bool] = []
         self._t: list[float] = []
@@ -213,7 +212,6 @@ class SessionRunner:
             self._level = int(coherence_level(m.coherence_ratio, 0,
                                               {0: self.settings.level_thresholds()}))
             self._achievement += max(self._level, 0)
-            self._levels.append(self._level)
             self._coherence.append((beat.t_s, m.coherence_ratio, m.coherence_peak_hz,
                                     self._level))
         self._clean.append(not m.flagged)
@@ -314,25 +312,34 @@ class SessionRunner:
 
     def summary(self) -> dict[str, Any]:
         """The session's HRV summary and time in each coherence level."""
-        out: dict[str, Any] = {"n_beats": len(self._t)}
-        if len(self._t) >= 2:
-            s = summarize(np.array(self._t), np.array(self._rr))
-            out.update({k: s[k] for k in ("mean_hr_bpm", "rmssd_ms", "sdnn_ms", "lf_ms2",
-                                          "hf_ms2", "coherence_ratio", "coherence_peak_hz",
-                                          "artifacts_pct")})
-        levels = np.array(self._levels)
-        scored = levels[levels >= 0]
-        for i, name in enumerate(LEVEL_NAMES):
-            out[f"time_{name}_pct"] = float(np.mean(scored == i) * 100) if scored.size else None
-        out["achievement"] = self._achievement
-        steps = step_summaries(np.array(self._t), np.array(self._rr), np.array(self._clean),
-                               np.array(self._coherence), self.protocol, self.pacer)
-        if len(steps) > 1:
-            out["steps"] = steps
-            out["outcome"] = training_outcome(steps)
-        if self._breathing_bpm:
-            out["breathing_bpm"] = float(np.median(self._breathing_bpm))
-        return out
+        return session_summary(np.array(self._t), np.array(self._rr), np.array(self._clean),
+                               np.array(self._coherence), self._achievement, self.protocol,
+                               self.pacer, self._breathing_bpm)
+
+
+def session_summary(t_s: np.ndarray, rr_ms: np.ndarray, clean: np.ndarray,
+                    coherence: np.ndarray, achievement: int, protocol: Protocol, pacer: Pacer,
+                    breathing_bpm: list[float] | None = None) -> dict[str, Any]:
+    """A session's HRV summary and time in each coherence level, from its beats (``clean``:
+    passed the live filter) and its 5-s coherence rows ``(t_s, ratio, peak_hz, level)``."""
+    out: dict[str, Any] = {"n_beats": len(t_s)}
+    if len(t_s) >= 2:
+        s = summarize(t_s, rr_ms)
+        out.update({k: s[k] for k in ("mean_hr_bpm", "rmssd_ms", "sdnn_ms", "lf_ms2",
+                                      "hf_ms2", "coherence_ratio", "coherence_peak_hz",
+                                      "artifacts_pct")})
+    levels = np.asarray(coherence, dtype=float).reshape(-1, 4)[:, 3]
+    scored = levels[levels >= 0]
+    for i, name in enumerate(LEVEL_NAMES):
+        out[f"time_{name}_pct"] = float(np.mean(scored == i) * 100) if scored.size else None
+    out["achievement"] = achievement
+    steps = step_summaries(t_s, rr_ms, clean, coherence, protocol, pacer)
+    if len(steps) > 1:
+        out["steps"] = steps
+        out["outcome"] = training_outcome(steps)
+    if breathing_bpm:
+        out["breathing_bpm"] = float(np.median(breathing_bpm))
+    return out
 
 
 def recorded_plan(meta: dict[str, Any], events: list[tuple[float, str, str]]

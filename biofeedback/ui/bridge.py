@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ..devices.replay import ReplaySource
+from ..devices.replay import ReplaySource, split_speed
 from ..devices.source import PlaybackClock, SourceError
 from ..storage.library import Library, LibraryError
 from ..storage.rrfiles import RecordingError
@@ -120,10 +120,12 @@ class SessionBridge(QObject):
     async def _replay(self, path: str, speed: float, start_s: float,
                       paused: bool = False) -> None:
         try:
+            path, spec_speed = split_speed(path)  # PATH@SPEED wins over the window's speed
             source = ReplaySource.open(path)
         except START_ERRORS as exc:
             self.failed.emit(str(exc))
             return
+        speed = spec_speed or speed
         self._replaying = (path, speed)
         self.clock = PlaybackClock(speed, start_s)
         if paused:
