@@ -21,6 +21,7 @@ from typing import Any
 from .paths import clients_dir, private_dir, sessions_dir
 from .rrfiles import RecordingError
 from .session import (
+    check_indexable,
     folder_locked,
     is_session_folder,
     read_session,
@@ -228,6 +229,7 @@ class Library:
     def _session_row(self, folder: Path) -> dict[str, Any]:
         """A session folder as an index row (RecordingError when it cannot be read)."""
         record = read_session(folder)
+        check_indexable(Path(folder), record.meta)
         meta, summary = record.meta, _summary_of(record)
         beats_t = record.beats["t_s"]
         duration = _number(meta.get("duration_s"))
@@ -346,11 +348,9 @@ class Library:
         if client is None:
             rows = self.db.execute(f"{query} ORDER BY start_time")
         else:
-            profile = self.find_client(client)
-            if profile is None:
-                return []
+            profile = self.find_client(client)  # sessions keep their client without a profile
             rows = self.db.execute(f"{query} WHERE client_id = ? ORDER BY start_time",
-                                   (profile["id"],))
+                                   (profile["id"] if profile else client_id(client),))
         out = [dict(r) for r in rows]
         for r in out:
             if r["end_status"] == "recording" and not writer_alive(Path(r["folder"])):

@@ -393,6 +393,13 @@ def check_meta(folder: Path, meta: Any) -> dict[str, Any]:
     if version > SCHEMA_VERSION:
         raise RecordingError(f"{folder}: session schema {version} is newer than this program "
                              "reads")
+    return meta
+
+
+def check_indexable(folder: Path, meta: dict[str, Any]) -> None:
+    """RecordingError unless the library can index ``session.json``: an ISO ``start_time`` and
+    objects where objects belong. (Reports and exports still read such a folder and say what
+    they cannot show.)"""
     start = meta.get("start_time")
     try:
         if start is not None:
@@ -403,7 +410,6 @@ def check_meta(folder: Path, meta: Any) -> dict[str, Any]:
     for key in ("summary", "settings", "protocol", "device"):
         if meta.get(key) is not None and not isinstance(meta[key], dict):
             raise RecordingError(f"{folder}/session.json: {key} is not a JSON object")
-    return meta
 
 
 def _recovered_meta(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:

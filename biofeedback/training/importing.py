@@ -85,7 +85,8 @@ def import_beats(t: np.ndarray, rr: np.ndarray, settings: SessionSettings, proto
         np.array(["step"] + ["gap"] * gap.size),
         np.concatenate(([step.name], np.char.mod("%.3f", lost_s[gap - 1]))),
     ])
-    writer.rows("metrics", [t, hr, cols.rmssd_ms, cols.coherence, cols.level, cols.peak_hz,
+    level = np.where(cols.level < 0, np.nan, cols.level)  # empty before the first value
+    writer.rows("metrics", [t, hr, cols.rmssd_ms, cols.coherence, level, cols.peak_hz,
                             cols.achievement, empty, np.full(t.size, step.name)])
     achievement = int(cols.achievement[-1]) if t.size else 0
     summary = session_summary(t, rr, ~cols.flagged, cols.ticks, achievement, protocol,
