@@ -498,6 +498,20 @@ def resonance_section(rows: list[dict[str, Any]], seeds: Iterable[int]) -> str:
                 r["met"]] for r in rows)),
         "\n",
     ]
+    missed = [f"{r['protocol']} {r['rf_bpm']:g}/min" for r in rows if not r["met"]]
+    if missed:
+        lines.append(
+            f"\nGoals not met: {', '.join(missed)}. Where a resonance inside the range is "
+            "not called reliable, the runs that miss show two rates 1/min apart scoring "
+            "alike or the largest swings at an edge rate, and say so with the rates to test "
+            "next: a doubtful result is never printed as sound. Where a resonance above the "
+            "sliding range is not named as such: the slide's analysed part starts at "
+            "6.58/min (its first minute is left out), and near 6/min the 0.1 Hz Mayer wave "
+            "adds to the breathing swings, so for a resonance at 7–7.5/min the smoothed swing "
+            "curve over 6.6 → 6/min is nearly flat (the resonator's gain there falls only "
+            "from 0.95 to 0.83 of its peak) and its maximum can land inside the range. The "
+            "stepped protocol names that edge; the slow edge, where real trials peak, is "
+            "named by both.\n")
     return "".join(lines)
 
 

@@ -59,7 +59,8 @@ class Assessment:
     reasons: list[str]
     artifacts_pct: float
     rates: list[dict[str, Any]] = field(default_factory=list)
-    #: "slowest" or "fastest" when the best rate is at that edge of the tested range.
+    #: "slowest" or "fastest" when the best rate (or, stepped, the rate of the largest
+    #: heart-rate swings) is at that edge of the tested range.
     edge: str | None = None
     #: Rates that score within :data:`TIE_SCORE` of the best (the best included), when any do.
     ties: list[float] = field(default_factory=list)
@@ -73,8 +74,14 @@ class Assessment:
         """The recommendation in words (the CLI and the window): the rate, whether it is at
         the edge of the tested range, the rates tied with it, why it is not reliable and
         what to test next (with the ``rf`` command that tests them when ``command``)."""
-        edge = (f" (the {self.edge} rate tested: at the edge of the tested range)"
-                if self.edge else "")
+        edge = ""
+        if self.kind == "sliding" and self.edge:
+            edge = f" (at the {self.edge} end of the slide: at the edge of the tested range)"
+        elif self.edge:
+            tested = [r["rate_bpm"] for r in self.rates]
+            at_edge = self.recommended_bpm == (min if self.edge == "slowest" else max)(tested)
+            edge = (f" ({'' if at_edge else 'the largest swings were at '}the {self.edge} "
+                    "rate tested: at the edge of the tested range)")
         lines = [f"recommended: {self.recommended_bpm:g} breaths/min{edge}"
                  + ("" if self.reliable else ", not reliable")]
         if self.ties:
@@ -164,29 +171,42 @@ def _edge_reason(rate_bpm: float, edge: str) -> str:
             f"tested range and the resonance may lie {side} it")
 
 
+def _edge_of(rate_bpm: float, rates_bpm: np.ndarray) -> str | None:
+    """"slowest" or "fastest" when ``rate_bpm`` is that end of the rates tested."""
+    if np.unique(rates_bpm).size < 2 or rate_bpm not in (rates_bpm.min(), rates_bpm.max()):
+        return None
+    return "slowest" if rate_bpm == rates_bpm.min() else "fastest"
+
+
 def stepped_verdict(measures: list[RateMeasures], scores: np.ndarray) -> Verdict:
     """Pick the best stepped rate (ties on score broken by the larger heart-rate swing) and
-    say whether it can be trusted: not when it is the fastest or slowest rate tested (the
-    swings may grow further beyond it), nor when rates more than :data:`ADJACENT_BPM` apart
-    tie with it or the largest swing is elsewhere (Shaffer & Meehan 2020 pick by several
+    say whether it can be trusted: not when it, or the rate of the largest heart-rate swing
+    (Lehrer et al. 2000's own criterion), is the fastest or slowest rate tested (the swings
+    may grow further beyond it); nor when rates more than :data:`ADJACENT_BPM` apart tie
+    with it or the largest swing is elsewhere (Shaffer & Meehan 2020 pick by several
     criteria; when they point apart the assessment is repeated)."""
     rates = np.array([m.rate_bpm for m in measures])
     amplitude = np.nan_to_num([m.amplitude_bpm for m in measures], nan=-np.inf)
     best = int(np.lexsort((amplitude, scores))[-1])
     rate = float(rates[best])
-    edge = None
-    if np.unique(rates).size > 1 and rate in (rates.min(), rates.max()):
-        edge = "slowest" if rate == rates.min() else "fastest"
-    tied = sorted({float(r) for r in rates[scores >= scores[best] - TIE_SCORE]}, reverse=True)
-    reasons = [_edge_reason(rate, edge)] if edge else []
     by_amplitude = float(rates[int(np.argmax(amplitude))])
-    if abs(by_amplitude - rate) > ADJACENT_BPM:
+    tied = sorted({float(r) for r in rates[scores >= scores[best] - TIE_SCORE]}, reverse=True)
+    reasons = []
+    edge, edge_bpm = _edge_of(rate, rates), rate
+    if edge:
+        reasons.append(_edge_reason(rate, edge))
+    elif edge := _edge_of(by_amplitude, rates):
+        edge_bpm = by_amplitude
+        reasons.append(f"the largest heart-rate swings were at {by_amplitude:g}/min, the "
+                       f"{edge} rate tested: at the edge of the tested range, the resonance "
+                       f"may lie {'below' if edge == 'slowest' else 'above'} it")
+    elif abs(by_amplitude - rate) > ADJACENT_BPM:
         reasons.append(f"the criteria disagree: largest heart-rate swings at "
                        f"{by_amplitude:g}/min, best overall at {rate:g}/min")
     if max(tied) - min(tied) > ADJACENT_BPM:
         reasons.append(", ".join(f"{r:g}" for r in tied) + "/min score alike (a tie)")
     if edge:
-        next_rates = rates_beyond(rate, edge)
+        next_rates = rates_beyond(edge_bpm, edge)
     elif reasons:
         next_rates = rates_spanning([*tied, by_amplitude])
     else:
