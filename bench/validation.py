@@ -502,8 +502,9 @@ def resonance_section(rows: list[dict[str, Any]], seeds: Iterable[int]) -> str:
     if missed:
         lines.append(
             f"\nGoals not met: {', '.join(missed)}. Where a resonance inside the range is "
-            "not called reliable, the runs that miss show two rates 1/min apart scoring "
-            "alike or the largest swings at an edge rate, and say so with the rates to test "
+            "not called reliable, the runs that miss show (stepped) two rates 1/min apart "
+            "scoring alike or the largest swings at an edge rate, or (sliding) a swing at one "
+            "end of the slide within 10 % of the peak, and say so with the rates to test "
             "next: a doubtful result is never printed as sound. Where a resonance above the "
             "sliding range is not named as such: the slide's analysed part starts at "
             "6.58/min (its first minute is left out), and near 6/min the 0.1 Hz Mayer wave "
