@@ -278,8 +278,11 @@ def kubios_rows(reports: list[Path], neurokit: bool = True) -> list[dict[str, An
     from biofeedback.storage.recordings import load_recording
 
     rows = []
+    first: dict[str, Any] = {}
     for report_path in reports:
         report = json.loads(report_path.read_text())
+        # A report that leaves settings out used the first one's (Kubios's defaults).
+        settings = first = {**first, **report.get("settings", {})}
         rec = load_recording(DATA / report["input"])
         start = time.perf_counter()
         ours = summarize(rec.t_s, rec.rr_ms, AnalysisParams(artifact_correction=False))
@@ -287,7 +290,7 @@ def kubios_rows(reports: list[Path], neurokit: bool = True) -> list[dict[str, An
         nk_out, nk_s = {}, None
         if neurokit:
             start = time.perf_counter()
-            nk_out = neurokit_metrics(rec.t_s, rec.rr_ms, report["settings"])
+            nk_out = neurokit_metrics(rec.t_s, rec.rr_ms, settings)
             nk_s = time.perf_counter() - start
         series = report_path.name.split("_kubios")[0]
         for metric in METRICS:
@@ -309,7 +312,7 @@ def kubios_rows(reports: list[Path], neurokit: bool = True) -> list[dict[str, An
                 "ours_diff": _diff(mine, ref, metric.absolute),
                 "nk_diff": _diff(theirs, ref, metric.absolute),
                 "met": None if mine is None else _within(mine, ref, metric),
-                "ours_s": ours_s, "nk_s": nk_s, "settings": report["settings"],
+                "ours_s": ours_s, "nk_s": nk_s, "settings": settings,
             })
     return rows
 
