@@ -32,6 +32,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/gui.py
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/validation.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check biofeedback tests bench

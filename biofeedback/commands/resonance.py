@@ -110,7 +110,8 @@ def _print_table(result: Assessment, folder: Path, saved: str | None) -> None:
             print(f"  {r['rate_bpm']:6.2f}  {r['amplitude_bpm']:11.1f}  {r['lf_ms2']:7.0f}  "
                   f"{r['lf_peak_ms2']:11.0f}  {r['coherence']:9.2f}  {r['phase_deg']:6.0f}  "
                   f"{r['lf_peaks']:8d}  {r['score']:5.2f}")
-    print(f"recommended: {result.recommended_bpm:g} breaths/min"
-          + ("" if result.reliable else " (unreliable: " + "; ".join(result.reasons) + ")"))
+    for line in result.verdict_lines():
+        print(line)
     if saved:
         print(f"saved as {saved}'s resonance rate: their next sessions pace at it")
+

@@ -154,6 +154,11 @@ class SettingsDialog(QDialog):
                 "data_dir": self.data_dir.text().strip()}
 
 
+def _sentence(line: str) -> str:
+    line = line.strip()
+    return line[:1].upper() + line[1:]
+
+
 class AssessmentDialog(QDialog):
     """The resonance assessment's table and recommendation; saves it to the client."""
 
@@ -164,15 +169,18 @@ class AssessmentDialog(QDialog):
         a = assessed.assessment
         self.setWindowTitle("Resonance-frequency assessment")
         layout = QVBoxLayout(self)
-        verdict = f"Recommended: {a.recommended_bpm:g} breaths/min"
-        if not a.reliable:
-            verdict += "\nUnreliable: " + "; ".join(a.reasons)
-        self.verdict = QLabel(verdict)
+        first, *details = a.verdict_lines(command=False)
+        self.verdict = QLabel(_sentence(first))
         font = self.verdict.font()
         font.setPixelSize(20)
         font.setBold(True)
         self.verdict.setFont(font)
         layout.addWidget(self.verdict)
+        # Ties, why it is not reliable, and the rates to test next.
+        self.details = QLabel("\n".join(_sentence(line) for line in details))
+        self.details.setWordWrap(True)
+        self.details.setVisible(bool(details))
+        layout.addWidget(self.details)
         if a.kind == "stepped":
             columns = (("rate_bpm", "rate /min", ".2f"), ("amplitude_bpm", "HR swing bpm", ".1f"),
                        ("lf_ms2", "LF ms²", ".0f"), ("lf_peak_ms2", "LF peak ms²", ".0f"),
