@@ -145,11 +145,17 @@ def detect_artifacts(rr_ms: np.ndarray, resolution: float | None = None) -> np.n
         # follows (a rise of twice the prematurity) or not. Above the reference and both
         # neighbours by more than the threshold: a late beat between two short intervals.
         # A compensatory pause (the next interval above the reference) is evidence too.
-        z_notch = np.where(nxt - ref > floor / 2.0, Z_PAUSED, Z_NOTCH)
-        notch = short_ & ~second_half & (
-            np.fmin(prev - rr, nxt - rr) > np.maximum(z_notch * scale, K_RESOLUTION * q))
+        # The deeper below the reference, the fewer scales it must stand below its
+        # neighbours: Z_NOTCH down to 1.25 REL, down to Z_PAUSED at 2 REL.
+        depth = np.clip(((ref - rr) / (REL * ref) - 1.25) / 0.75, 0.0, 1.0)
+        z_notch = Z_NOTCH - (Z_NOTCH - Z_PAUSED) * depth
+        z_notch = np.where(nxt - ref > floor / 2.0, Z_PAUSED, z_notch)
+        # A dip of several beats is a slow swing, not a premature beat: it must also stand
+        # below both neighbours by half the reference floor.
+        notch = short_ & ~second_half & (np.fmin(prev - rr, nxt - rr) > np.maximum(
+            z_notch * scale, floor / 2.0))
         peak = long_ & (rr - np.fmax(prev, nxt) > threshold)
-        pause = (_shift(notch.astype(float), -1, 0.0) > 0) & (rr - ref > floor / 2.0)
+        pause = (_shift(notch.astype(float), -1, 0.0) > 0) & (rr - ref > 0.75 * floor)
         missed = long_ & ~pause & (np.abs(rr / ref - 2.0) < 2.0 * SUM_TOLERANCE)
         level = np.abs(rr - ref) > np.maximum.reduce(
             [Z_LEVEL * scale, REL_LEVEL * ref, np.full(rr.shape, K_RESOLUTION * q)])
