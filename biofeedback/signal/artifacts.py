@@ -263,6 +263,7 @@ def _trailing(x: np.ndarray, size: int) -> np.ndarray:
 
 def _causal_resolution(rr: np.ndarray, history: int, fixed: float | None) -> np.ndarray:
     """Per beat, :func:`resolution_ms` of the ``history`` beats before it (trailing sums)."""
+    # history < the live buffer, so that the beat before the newest is judged alike too.
     if fixed is not None:
         return np.full(rr.shape, float(fixed))
     steps, fits = _on_lattice(rr)
@@ -281,12 +282,15 @@ def causal_flags(
 
     With ``ref`` the median of the previous ``reference_beats``, ``scale`` the median
     ``|dRR|`` of the previous ``spread_beats`` and ``q`` the resolution of the previous
-    ``history`` beats, the threshold is ``max(alpha * scale, relative * ref, 4 q, floor_ms)``.
-    A beat is flagged when it lies outside ``[min_rr_ms, max_rr_ms]``, when it departs from
-    both the previous beat and ``ref`` by more than the threshold in the same direction (a
-    premature beat, its pause, a missed or extra beat), or when it departs from ``ref`` alone
-    by more than ``relative_level`` of it and ``8 scale``. During the first ``history`` beats
-    of a recording the threshold is at least ``warmup_fraction`` of the reference.
+    ``spread_beats`` (:func:`resolution_ms`), the threshold is
+    ``max(alpha * scale, relative * ref, 4 q, floor_ms)``. A beat is flagged when it lies
+    outside ``[min_rr_ms, max_rr_ms]``; when it departs from both the previous beat and ``ref``
+    by more than the threshold in the same direction (a premature beat, its pause, a missed
+    beat, the first half of an extra one); when it is the second half of a split interval
+    (still short after such a drop, and adding up with it to about ``ref``); or when it
+    departs from ``ref`` alone by more than ``relative_level`` of it and ``10 scale``.
+    During the first ``history`` beats of a recording the threshold is at least
+    ``warmup_fraction`` of the reference.
     ``first_index`` is the number of the first beat given, so that the live filter, which
     passes only the last ``history + 1`` beats, reaches the same verdicts.
     """
@@ -296,16 +300,21 @@ def causal_flags(
         return np.zeros(0, bool)
     reference = np.median(_trailing(rr, p.reference_beats), axis=1)
     drr = np.abs(np.diff(rr, prepend=rr[0]))
-    q = _causal_resolution(rr, p.history, p.resolution_ms)
+    q = _causal_resolution(rr, p.spread_beats, p.resolution_ms)
     scale = np.maximum(np.median(_trailing(drr, p.spread_beats), axis=1), q)
-    threshold = np.maximum.reduce([
-        p.alpha * scale, p.relative * reference, K_RESOLUTION * q,
+    base = np.maximum.reduce([
+        p.relative * reference, np.full(rr.shape, K_RESOLUTION) * q,
         np.full(rr.shape, p.floor_ms)])
     warm = first_index + np.arange(rr.size) < p.history
-    threshold = np.where(warm, np.maximum(threshold, p.warmup_fraction * reference), threshold)
+    base = np.where(warm, np.maximum(base, p.warmup_fraction * reference), base)
+    threshold = np.maximum(p.alpha * scale, base)
     step = rr - np.concatenate(([rr[0]], rr[:-1]))
     dev = rr - reference
     jump = (np.abs(step) > threshold) & (np.abs(dev) > threshold) & (step * dev > 0)
+    # The second half of a split interval: short, after a drop, and adding up with it to
+    # about one reference interval.
+    jump[1:] |= (jump[:-1] & (step[:-1] < 0) & (dev[1:] < -base[1:]) & (
+        np.abs(rr[:-1] + rr[1:] - reference[:-1]) < SUM_TOLERANCE * reference[:-1]))
     level = np.abs(dev) > np.maximum(threshold, np.maximum(
         p.relative_level * reference, Z_LEVEL * scale))
     return (rr < p.min_rr_ms) | (rr > p.max_rr_ms) | jump | level
