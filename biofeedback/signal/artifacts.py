@@ -51,6 +51,9 @@ REL = 0.13
 #: scales to be premature, and fewer when a compensatory pause follows it.
 Z_NOTCH = 3.5
 Z_PAUSED = 2.0
+#: A late beat must stand above both neighbours by this many reference floors: the single
+#: long beat of a sigh or a vagal surge (NSRDB) is physiology, not an artifact.
+PEAK_FLOOR = 2.0
 K_RESOLUTION = 4.0
 #: An interval that departs from its reference alone (no notch or peak) must go this far.
 Z_LEVEL = 10.0
@@ -154,7 +157,12 @@ def detect_artifacts(rr_ms: np.ndarray, resolution: float | None = None) -> np.n
         # below both neighbours by half the reference floor.
         notch = short_ & ~second_half & (np.fmin(prev - rr, nxt - rr) > np.maximum(
             z_notch * scale, floor / 2.0))
-        peak = long_ & (rr - np.fmax(prev, nxt) > threshold)
+        above = rr - np.fmax(prev, nxt)
+        peak = long_ & (above > np.maximum(threshold, PEAK_FLOOR * floor))
+        # A long interval right after a short one is the pause of a premature beat, however
+        # the rhythm ran into it: both are labelled.
+        late = long_ & (_shift(short_.astype(float), -1, 0.0) > 0) & (above > threshold)
+        peak |= late | (_shift(late.astype(float), 1, 0.0) > 0)
         pause = (_shift(notch.astype(float), -1, 0.0) > 0) & (rr - ref > 0.75 * floor)
         missed = long_ & ~pause & (np.abs(rr / ref - 2.0) < 2.0 * SUM_TOLERANCE)
         level = np.abs(rr - ref) > np.maximum.reduce(
