@@ -9,19 +9,27 @@ made to hold on real recordings (issue 11):
   annotations, ...) is estimated from the RR values themselves (:func:`resolution_ms`); no
   threshold falls below ``K_RESOLUTION * q``, so RR jitter of one or two clock ticks is never
   an artifact (the paper's quartile-deviation thresholds collapse on 1/128 s data);
-* every threshold is at least a fraction of the **local reference** ``ref``, the median of the
-  ``NEIGHBOURS`` beats on each side of a beat (the beat itself left out), which follows slow
-  oscillations (resonance breathing, meditation) closely, and at least ``Z`` times the local
-  scale of successive differences (median of ``|dRR|`` over ``SCALE_BEATS`` beats, the paper's
-  ``Th1`` with the median in place of the quartile deviation), so a recording whose rhythm
-  swings a lot beat to beat is judged by its own swings;
-* *ectopic*: a beat shorter than both its neighbours by more than the threshold (a premature
-  beat, with or without a compensatory pause), or longer than both (a late beat between two
-  short ones); the compensatory pause after a premature beat is labelled *ectopic* too;
-* *extra*: a short interval that adds up with the next to one reference interval;
-* *missed*: a long interval of about two reference intervals;
-* *long* / *short*: any other interval departing from the reference by more than
-  ``Z_LEVEL`` local scales and ``REL_LEVEL`` of the reference.
+* every threshold is at least ``REL`` (13 %) of the **local reference** ``ref``, the median
+  of the ``NEIGHBOURS`` (3) beats on each side of a beat, the beat itself left out, which
+  follows slow oscillations (resonance breathing, meditation) and is not moved by the
+  artifact it judges; departures from the neighbours are also measured in local **scales**,
+  the median ``|dRR|`` over ``SCALE_BEATS`` (91) beats (the paper's ``Th1`` with the median in
+  place of the quartile deviation), so a rhythm that swings a lot is judged by its own swings;
+* *ectopic* (premature): a beat ``REL`` below ``ref`` and below both neighbours by
+  ``Z_NOTCH`` (3.5) scales, fewer the deeper it lies (down to ``Z_PAUSED`` = 2 at twice
+  ``REL``, or when a compensatory pause follows), and by at least ``REL / 2`` of ``ref`` (a
+  dip over several beats is a slow swing); the pause after it is labelled too when it lies
+  ``0.75 REL`` above ``ref``. With or without a compensatory pause: an atrial premature beat
+  resets the sinus node, so its next interval is often about normal;
+* *ectopic* (late): a beat above both neighbours by ``Z`` (5) scales and ``2 REL`` of ``ref``
+  (a single long beat of a sigh or vagal surge is physiology, not an artifact: NSRDB has many),
+  or by ``Z`` scales right after a short interval (a pause that the rhythm ran into; both
+  intervals labelled);
+* *extra*: a short interval that adds up with the next to ``ref`` within ``SUM_TOLERANCE``,
+  or comes much nearer to it together than apart; the next interval is merged into it;
+* *missed*: a long interval (not a pause) within ``2 SUM_TOLERANCE`` of two ``ref``;
+* *long* / *short*: any other interval departing from ``ref`` by ``REL_LEVEL`` (45 %) of it
+  and ``Z_LEVEL`` (10) scales.
 
 Correction: extra beats are merged with the next interval, missed beats split in two,
 ectopic, long and short intervals replaced by a cubic spline through the normal beats.
@@ -41,10 +49,12 @@ from .windows import beat_times
 
 #: Beats on each side of a beat whose median is its reference (the beat itself left out).
 NEIGHBOURS = 3
-#: Beats over which the scale of successive differences is the median of ``|dRR|``.
+#: Beats over which the scale of successive differences is the median of ``|dRR|``, capped
+#: at this fraction of the reference (the most variable clean recording, M4, reaches 6 %).
 SCALE_BEATS = 91
-#: A notch or peak departs from both neighbours and from the reference by more than
-#: ``max(Z * scale, REL * ref, K_RESOLUTION * q)``.
+SCALE_CAP = 0.08
+#: A departure counts when it exceeds ``max(Z * scale, REL * ref, K_RESOLUTION * q)``
+#: (``floor = max(REL * ref, K_RESOLUTION * q)``).
 Z = 5.0
 REL = 0.13
 #: A beat below its reference by ``REL`` need only depart from both neighbours by this many
@@ -54,6 +64,8 @@ Z_PAUSED = 2.0
 #: A late beat must stand above both neighbours by this many reference floors: the single
 #: long beat of a sigh or a vagal surge (NSRDB) is physiology, not an artifact.
 PEAK_FLOOR = 2.0
+#: No threshold below this many clock steps: two rounded beat times make each RR uncertain
+#: by a step, each successive difference by two.
 K_RESOLUTION = 4.0
 #: An interval that departs from its reference alone (no notch or peak) must go this far.
 Z_LEVEL = 10.0
@@ -129,6 +141,8 @@ def detect_artifacts(rr_ms: np.ndarray, resolution: float | None = None) -> np.n
     ref = _reference(rr)
     drr = np.diff(rr, prepend=rr[0])
     scale = np.maximum(ndimage.median_filter(np.abs(drr), SCALE_BEATS, mode="nearest"), q)
+    # In bigeminy every difference is an ectopic one: the scale must not grow with them.
+    scale = np.minimum(scale, SCALE_CAP * ref)
     floor = np.maximum(REL * ref, K_RESOLUTION * q)
     threshold = np.maximum(Z * scale, floor)
     prev, nxt = _shift(rr, -1), _shift(rr, 1)
