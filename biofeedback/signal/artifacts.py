@@ -32,7 +32,9 @@ made to hold on real recordings (issue 11):
   and ``Z_LEVEL`` (10) scales.
 
 Correction: extra beats are merged with the next interval, missed beats split in two,
-ectopic, long and short intervals replaced by a cubic spline through the normal beats.
+ectopic, long and short intervals replaced by a cubic spline through the normal beats; a
+premature beat and its pause, alone between normal beats, keep their sum (only the premature
+beat moves).
 
 Live: :func:`causal_flags` judges each beat only by the beats before it, and flags rather than
 rewrites, so what the user sees is never silently changed.
@@ -213,10 +215,22 @@ def _correct_once(
     good = lab == ""
     if bad.any() and good.sum() >= 4:
         spline = interpolate.CubicSpline(t[good], rr[good], bc_type="natural")
+        recorded = rr
         rr = rr.copy()
+        lo, hi = rr[good].min(), rr[good].max()
         # Clipped to the normal beats' range: across long runs of bad beats, and beyond the
         # first or last normal beat, a spline can swing far out (even below zero).
-        rr[bad] = np.clip(spline(t[bad]), rr[good].min(), rr[good].max())
+        rr[bad] = np.clip(spline(t[bad]), lo, hi)
+        # A premature beat with its pause, alone between normal beats: the beat after the
+        # pause is a sinus beat on time, so the pair keeps its sum and only the premature
+        # beat moves (to the spline); the pause keeps its share of the real variability.
+        pair = np.zeros(rr.size, bool)
+        pair[1:-2] = (bad[1:-2] & bad[2:-1] & ~bad[:-3] & ~bad[3:]
+                      & (lab[1:-2] == "ectopic") & (recorded[1:-2] < recorded[2:-1]))
+        second = np.flatnonzero(pair) + 1
+        rest = recorded[second - 1] + recorded[second] - rr[second - 1]
+        keep = (rest >= lo) & (rest <= hi)
+        rr[second[keep]] = rest[keep]
 
     # 3. Missed beats: split in two.
     k = np.where(lab == "missed", 2, 1)
