@@ -149,3 +149,19 @@ def test_the_live_buffer_reaches_the_offline_verdicts(seed):
         live = [causal_flags(rr[max(n - history, 0):n + 1], first_index=max(n - history, 0))[-1]
                 for n in range(rr.size)]
         assert live == offline.tolist()
+
+
+def test_sessions_recorded_before_keep_their_live_filter():
+    """A session's settings that name no method ran the former (quartile) filter: replaying it
+    must flag the same beats it flagged as it ran (tests/test_research.py replays one)."""
+    from biofeedback.signal import CausalFilterParams
+
+    stored = {"alpha": 5.2, "floor_ms": 20.0, "max_rr_ms": 2000.0, "min_rr_ms": 300.0,
+              "reference_beats": 5, "spread_beats": 41, "warmup_fraction": 0.2}
+    old = CausalFilterParams.from_dict(stored)
+    assert old.method == "quartile" and CausalFilterParams().method == "jump"
+    assert CausalFilterParams.from_dict({"method": "jump"}) == CausalFilterParams()
+    rr = load("polar_hrm/rest_rri.txt").rr_ms
+    assert not np.array_equal(causal_flags(rr, old), causal_flags(rr))
+    with pytest.raises(ValueError, match="unknown causal filter"):
+        causal_flags(rr, CausalFilterParams(method="nope"))

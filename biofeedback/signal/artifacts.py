@@ -283,11 +283,19 @@ class CausalFilterParams:
     relative: float = REL  # ... and at least this fraction of the reference
     relative_level: float = REL_LEVEL  # a departure from the reference alone must go this far
     resolution_ms: float | None = None  # the RR clock step; None: estimated from the history
+    #: "jump" (issue 11); "quartile", the filter sessions recorded before it ran (median of
+    #: the previous beats +- alpha quartile deviations), kept so that they replay exactly.
+    method: str = "jump"
 
     @property
     def history(self) -> int:
         """Beats before the newest that decide its flag."""
         return self.reference_beats + self.spread_beats
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CausalFilterParams:
+        """Parameters stored in a session; one that names no method ran the "quartile" one."""
+        return cls(**{"method": "quartile", **d})
 
 
 def _trailing(x: np.ndarray, size: int) -> np.ndarray:
@@ -334,6 +342,10 @@ def causal_flags(
     rr = np.asarray(rr_ms, dtype=float)
     if rr.size == 0:
         return np.zeros(0, bool)
+    if p.method == "quartile":
+        return _quartile_flags(rr, p, first_index)
+    if p.method != "jump":
+        raise ValueError(f"unknown causal filter method {p.method!r}")
     reference = np.median(_trailing(rr, p.reference_beats), axis=1)
     drr = np.abs(np.diff(rr, prepend=rr[0]))
     q = _causal_resolution(rr, p.spread_beats, p.resolution_ms)
@@ -354,3 +366,21 @@ def causal_flags(
     level = np.abs(dev) > np.maximum(threshold, np.maximum(
         p.relative_level * reference, Z_LEVEL * scale))
     return (rr < p.min_rr_ms) | (rr > p.max_rr_ms) | jump | level
+
+
+def _quartile_flags(rr: np.ndarray, p: CausalFilterParams, first_index: int) -> np.ndarray:
+    """The live filter before issue 11, for sessions recorded with it: a beat deviating from
+    the median of the previous ``reference_beats`` by more than ``alpha`` quartile deviations
+    of the previous ``spread_beats`` deviations (at least ``floor_ms``; during the first
+    ``history`` beats at least ``warmup_fraction`` of the reference), or outside the range."""
+    reference = np.median(_trailing(rr, p.reference_beats), axis=1)
+    dev = rr - reference
+    w = p.spread_beats
+    shifted = np.concatenate(([dev[0]], dev[:-1]))
+    origin = (w - 1) // 2
+    q1 = ndimage.percentile_filter(shifted, 25, size=w, mode="nearest", origin=origin)
+    q3 = ndimage.percentile_filter(shifted, 75, size=w, mode="nearest", origin=origin)
+    threshold = np.maximum(p.alpha * (q3 - q1) / 2.0, p.floor_ms)
+    warm = first_index + np.arange(rr.size) < p.history
+    threshold = np.where(warm, np.maximum(threshold, p.warmup_fraction * reference), threshold)
+    return (rr < p.min_rr_ms) | (rr > p.max_rr_ms) | (np.abs(dev) > threshold)
