@@ -13,9 +13,12 @@ from biofeedback.signal import (
 @pytest.mark.parametrize("relative", CLEAN)
 def test_clean_recordings_stay_clean(relative):
     rr = load(relative).rr_ms
-    assert not detect_artifacts(rr).any()
-    assert np.array_equal(correct_artifacts(rr), rr)
-    assert causal_flags(rr).mean() < 0.02
+    # Issue 11's target: at most 0.5 % of a clean recording's beats flagged (M4, the most
+    # variable, holds one 17 % premature-looking beat, 1068 -> 884 -> 1072 ms).
+    assert flagged(detect_artifacts(rr)).mean() <= 0.005
+    fixed = correct_artifacts(rr)
+    assert fixed.size == rr.size and np.mean(fixed != rr) <= 0.005
+    assert causal_flags(rr).mean() <= 0.01
 
 
 def test_injected_artifacts_are_found_and_corrected():
@@ -59,7 +62,13 @@ def test_labelled_premature_beats_of_mitdb100():
 def test_noisy_real_recording_is_brought_back_to_a_plausible_rmssd():
     rr = load("polar_hrm/noisy_rri.hrm").rr_ms
     labels = detect_artifacts(rr)
-    assert 0.01 < np.mean(labels != "") < 0.2
+    # Unlabelled. Its clear artifacts are the intervals about twice their neighbours (six
+    # missed beats): all are found. The former bound (over 1 % flagged) counted beats such as
+    # 588 ms amid 604-628 ms as ectopic; those are no longer flagged.
+    neighbours = np.median(np.stack([np.roll(rr, k) for k in (-2, -1, 1, 2)]), axis=0)
+    doubled = np.abs(rr / neighbours - 2.0) < 0.3
+    assert doubled.sum() >= 5 and np.all(labels[doubled] == "missed")
+    assert np.mean(labels != "") < 0.2
     fixed = correct_artifacts(rr)
     assert time_domain(fixed).rmssd_ms < 0.75 * time_domain(rr).rmssd_ms
     assert not (detect_artifacts(fixed) == "missed").any()

@@ -1,54 +1,117 @@
 """Artifacts in RR series: offline detection and correction, and a causal filter for live use.
 
-Offline: Lipponen JA, Tarvainen MP, *A robust algorithm for heart rate variability time series
-artefact correction using novel beat classification*, J Med Eng Technol 43(3):173-181, 2019.
+Offline detection follows the beat classes of Lipponen JA, Tarvainen MP, *A robust algorithm
+for heart rate variability time series artefact correction using novel beat classification*,
+J Med Eng Technol 43(3):173-181, 2019 (ectopic, missed, extra, long, short), with thresholds
+made to hold on real recordings (issue 11):
 
-* ``dRR[n] = RR[n] - RR[n-1]``, scaled by ``Th1 = 5.2 * QD(|dRR|)`` over 91 beats
-  (QD, quartile deviation, ``(Q3 - Q1) / 2``);
-* ``mRR[n] = RR[n] - median11(RR)[n]`` (negative values doubled), scaled by
-  ``Th2 = 5.2 * QD(|mRR|)`` over 91 beats;
-* *ectopic*: a large ``dRR`` flanked on both sides by large ones of the other sign
-  (the NPN / PNP pattern), bounded by the lines with ``c1 = 0.13, c2 = 0.17``;
-* *long* / *short*: a large ``dRR`` followed by the opposite jump (or ``|mRR| > 3 Th2``);
-  a long one that halves to the local median is *missed*, a short one that adds up with the
-  next to the local median is *extra*;
-* (our addition) both intervals around a premature beat are labelled *ectopic*.
+* the recording's **time resolution** ``q`` (1/1024 s straps, 1 ms files, 1/128 s Holter
+  annotations, ...) is estimated from the RR values themselves (:func:`resolution_ms`); no
+  threshold falls below ``K_RESOLUTION * q``, so RR jitter of one or two clock ticks is never
+  an artifact (the paper's quartile-deviation thresholds collapse on 1/128 s data);
+* every threshold is at least ``REL`` (13 %) of the **local reference** ``ref``, the median
+  of the ``NEIGHBOURS`` (3) beats on each side of a beat, the beat itself left out, which
+  follows slow oscillations (resonance breathing, meditation) and is not moved by the
+  artifact it judges; departures from the neighbours are also measured in local **scales**,
+  the median ``|dRR|`` over ``SCALE_BEATS`` (91) beats (the paper's ``Th1`` with the median in
+  place of the quartile deviation), so a rhythm that swings a lot is judged by its own swings;
+* *ectopic* (premature): a beat ``REL`` below ``ref`` and below both neighbours by
+  ``Z_NOTCH`` (3.5) scales, fewer the deeper it lies (down to ``Z_PAUSED`` = 2 at twice
+  ``REL``, or when a compensatory pause follows), and by at least ``REL / 2`` of ``ref`` (a
+  dip over several beats is a slow swing); the pause after it is labelled too when it lies
+  ``0.75 REL`` above ``ref``. With or without a compensatory pause: an atrial premature beat
+  resets the sinus node, so its next interval is often about normal;
+* *ectopic* (late): a beat above both neighbours by ``Z`` (5) scales and ``2 REL`` of ``ref``
+  (a single long beat of a sigh or vagal surge is physiology, not an artifact: NSRDB has many),
+  or by ``Z`` scales right after a short interval (a pause that the rhythm ran into; both
+  intervals labelled);
+* *extra*: a short interval that adds up with the next to ``ref`` within ``SUM_TOLERANCE``,
+  or comes much nearer to it together than apart; the next interval is merged into it;
+* *missed*: a long interval (not a pause) within ``2 SUM_TOLERANCE`` of two ``ref``;
+* *long* / *short*: any other interval departing from ``ref`` by ``REL_LEVEL`` (45 %) of it
+  and ``Z_LEVEL`` (10) scales.
 
 Correction: extra beats are merged with the next interval, missed beats split in two,
-ectopic, long and short intervals replaced by a cubic spline through the normal beats.
+ectopic, long and short intervals replaced by a cubic spline through the normal beats; a
+premature beat and its pause, alone between normal beats, keep their sum (only the premature
+beat moves).
 
 Live: :func:`causal_flags` judges each beat only by the beats before it, and flags rather than
 rewrites, so what the user sees is never silently changed.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy import interpolate, ndimage
 
 from .windows import beat_times
 
-ALPHA = 5.2
-QD_BEATS = 91
-MEDIAN_BEATS = 11
-C1, C2 = 0.13, 0.17
+#: Beats on each side of a beat whose median is its reference (the beat itself left out).
+NEIGHBOURS = 3
+#: Beats over which the scale of successive differences is the median of ``|dRR|``, capped
+#: at this fraction of the reference (the most variable clean recording, M4, reaches 6 %).
+SCALE_BEATS = 91
+SCALE_CAP = 0.08
+#: A departure counts when it exceeds ``max(Z * scale, REL * ref, K_RESOLUTION * q)``
+#: (``floor = max(REL * ref, K_RESOLUTION * q)``).
+Z = 5.0
+REL = 0.13
+#: A beat below its reference by ``REL`` need only depart from both neighbours by this many
+#: scales to be premature, and fewer when a compensatory pause follows it.
+Z_NOTCH = 3.5
+Z_PAUSED = 2.0
+#: A late beat must stand above both neighbours by this many reference floors: the single
+#: long beat of a sigh or a vagal surge (NSRDB) is physiology, not an artifact.
+PEAK_FLOOR = 2.0
+#: No threshold below this many clock steps: two rounded beat times make each RR uncertain
+#: by a step, each successive difference by two.
+K_RESOLUTION = 4.0
+#: An interval that departs from its reference alone (no notch or peak) must go this far.
+Z_LEVEL = 10.0
+REL_LEVEL = 0.45
+#: An extra beat's two intervals add up to one reference interval, a missed beat's interval
+#: to two, each within this fraction of the reference.
+SUM_TOLERANCE = 0.25
+#: Sampling clocks of RR sources: Holter annotations (100-360 Hz), ECG devices, straps.
+CLOCKS_HZ = (100.0, 128.0, 200.0, 250.0, 256.0, 360.0, 500.0, 512.0, 1000.0, 1024.0)
+#: RR values are often rounded to whole ms after being counted on their own clock.
+ROUNDING_MS = 0.5
+#: Share of the RR values that must lie on a clock's lattice for it to be the resolution.
+LATTICE_SHARE = 0.9
 
 LABELS = ("ectopic", "missed", "extra", "long", "short")
 _INTERPOLATED = ("ectopic", "long", "short")
 
 
-def _quartile_deviation(x: np.ndarray, size: int) -> np.ndarray:
-    """Centred rolling ``(Q3 - Q1) / 2`` over ``size`` samples (edges repeat the end values)."""
-    q1 = ndimage.percentile_filter(x, 25, size=size, mode="nearest")
-    q3 = ndimage.percentile_filter(x, 75, size=size, mode="nearest")
-    return (q3 - q1) / 2.0
+def _on_lattice(rr_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(steps_ms, fits)``: candidate clock steps, and per RR whether it lies on each."""
+    steps = 1000.0 / np.asarray(CLOCKS_HZ)
+    ratio = rr_ms[:, None] / steps
+    fits = np.abs(ratio - np.round(ratio)) * steps <= ROUNDING_MS + 1e-6
+    return steps, fits
 
 
-def _shift(x: np.ndarray, k: int, fill: float = 0.0) -> np.ndarray:
+def resolution_ms(rr_ms: np.ndarray) -> float:
+    """The time resolution of an RR series: the coarsest clock step (of ``CLOCKS_HZ``) on
+    whose lattice ``LATTICE_SHARE`` of the intervals lie, allowing rounding to whole ms.
+
+    1/1024 s straps and 1 ms files give about 1 ms, 1/128 s Holter annotations 7.8 ms. The
+    1/1024 s step fits any series, so the answer is never below 0.98 ms.
+    """
+    rr = np.asarray(rr_ms, dtype=float)
+    rr = rr[np.isfinite(rr)]
+    steps, fits = _on_lattice(rr)
+    if rr.size == 0:
+        return float(steps.min())
+    return float(steps[fits.mean(axis=0) >= LATTICE_SHARE].max())
+
+
+def _shift(x: np.ndarray, k: int, fill: float = np.nan) -> np.ndarray:
     """``y[n] = x[n + k]``, padded with ``fill`` where ``n + k`` falls outside."""
-    y = np.full_like(x, fill)
+    y = np.full(x.shape, fill, dtype=float)
     if k > 0:
         y[:-k] = x[k:]
     elif k < 0:
@@ -58,64 +121,76 @@ def _shift(x: np.ndarray, k: int, fill: float = 0.0) -> np.ndarray:
     return y
 
 
-def detect_artifacts(rr_ms: np.ndarray) -> np.ndarray:
+def _reference(rr: np.ndarray) -> np.ndarray:
+    """Median of the ``NEIGHBOURS`` beats on each side, the beat itself left out."""
+    padded = np.pad(rr, NEIGHBOURS, mode="edge")
+    windows = sliding_window_view(padded, 2 * NEIGHBOURS + 1)
+    return np.median(np.delete(windows, NEIGHBOURS, axis=1), axis=1)
+
+
+def detect_artifacts(rr_ms: np.ndarray, resolution: float | None = None) -> np.ndarray:
     """Label each beat: "" for normal, else one of ``ectopic, missed, extra, long, short``.
 
-    ``rr_ms``: RR intervals in ms, one per beat. Returns an array of ``str`` of the same length.
+    ``rr_ms``: RR intervals in ms, one per beat; ``resolution``: their time resolution in ms
+    (estimated by :func:`resolution_ms` when not given). Returns an array of ``str`` of the
+    same length. An ``extra`` label covers its interval and the next (merged on correction).
     """
     rr = np.asarray(rr_ms, dtype=float)
     labels = np.full(rr.shape, "", dtype="<U7")
     if rr.size < 4:
         return labels
-    tiny = np.finfo(float).eps
+    q = resolution_ms(rr) if resolution is None else float(resolution)
+    ref = _reference(rr)
     drr = np.diff(rr, prepend=rr[0])
-    th1 = np.maximum(ALPHA * _quartile_deviation(np.abs(drr), QD_BEATS), tiny)
-    drrs = drr / th1
+    scale = np.maximum(ndimage.median_filter(np.abs(drr), SCALE_BEATS, mode="nearest"), q)
+    # In bigeminy every difference is an ectopic one: the scale must not grow with them.
+    scale = np.minimum(scale, SCALE_CAP * ref)
+    floor = np.maximum(REL * ref, K_RESOLUTION * q)
+    threshold = np.maximum(Z * scale, floor)
+    prev, nxt = _shift(rr, -1), _shift(rr, 1)
 
-    med = ndimage.median_filter(rr, size=MEDIAN_BEATS, mode="nearest")
-    mrr = rr - med
-    mrr = np.where(mrr < 0, 2.0 * mrr, mrr)
-    th2 = np.maximum(ALPHA * _quartile_deviation(np.abs(mrr), QD_BEATS), tiny)
-    mrrs = mrr / th2
+    with np.errstate(invalid="ignore"):
+        short_ = ref - rr > floor
+        long_ = rr - ref > floor
+        # An extra beat splits one interval in two: the pieces add up to about one
+        # reference interval, or at least come much nearer to it together than apart.
+        merged = np.abs(rr + nxt - ref)
+        extra = short_ & ((merged < SUM_TOLERANCE * ref) | (
+            (merged < 2.0 * SUM_TOLERANCE * ref)
+            & (merged < np.fmin(ref - rr, np.abs(nxt - ref)))))
+        extra &= ~(_shift(extra.astype(float), -1, 0.0) > 0)  # the second half of the pair
+        second_half = _shift(extra.astype(float), -1, 0.0) > 0
+        # Below the reference and below both neighbours: a premature beat, whether its pause
+        # follows (a rise of twice the prematurity) or not. Above the reference and both
+        # neighbours by more than the threshold: a late beat between two short intervals.
+        # A compensatory pause (the next interval above the reference) is evidence too.
+        # The deeper below the reference, the fewer scales it must stand below its
+        # neighbours: Z_NOTCH down to 1.25 REL, down to Z_PAUSED at 2 REL.
+        depth = np.clip(((ref - rr) / (REL * ref) - 1.25) / 0.75, 0.0, 1.0)
+        z_notch = Z_NOTCH - (Z_NOTCH - Z_PAUSED) * depth
+        z_notch = np.where(nxt - ref > floor / 2.0, Z_PAUSED, z_notch)
+        # A dip of several beats is a slow swing, not a premature beat: it must also stand
+        # below both neighbours by half the reference floor.
+        notch = short_ & ~second_half & (np.fmin(prev - rr, nxt - rr) > np.maximum(
+            z_notch * scale, floor / 2.0))
+        above = rr - np.fmax(prev, nxt)
+        peak = long_ & (above > np.maximum(threshold, PEAK_FLOOR * floor))
+        # A long interval right after a short one is the pause of a premature beat, however
+        # the rhythm ran into it: both are labelled.
+        late = long_ & (_shift(short_.astype(float), -1, 0.0) > 0) & (above > threshold)
+        peak |= late | (_shift(late.astype(float), 1, 0.0) > 0)
+        pause = (_shift(notch.astype(float), -1, 0.0) > 0) & (rr - ref > 0.75 * floor)
+        missed = long_ & ~pause & (np.abs(rr / ref - 2.0) < 2.0 * SUM_TOLERANCE)
+        level = np.abs(rr - ref) > np.maximum.reduce(
+            [Z_LEVEL * scale, REL_LEVEL * ref, np.full(rr.shape, K_RESOLUTION * q)])
 
-    prev, nxt, nxt2 = _shift(drrs, -1), _shift(drrs, 1), _shift(drrs, 2)
-    positive = drrs > 0
-    # S12: the neighbour least like an ectopic partner; S22: the stronger of the next two jumps.
-    s12 = np.where(positive, np.maximum(prev, nxt), np.minimum(prev, nxt))
-    s22 = np.where(drrs >= 0, np.minimum(nxt, nxt2), np.maximum(nxt, nxt2))
-
-    centre_p = (drrs > 1) & (s12 < -C1 * drrs - C2)  # a long interval between short ones
-    centre_n = (drrs < -1) & (s12 > -C1 * drrs + C2)  # a short interval between long ones
-    # The interval returning to normal after a detected one mirrors it: it is not a new event
-    # (in a sequential scan, the beat after a detection is skipped).
-    after_p = _shift(centre_p.astype(float), -1) > 0
-    after_n = _shift(centre_n.astype(float), -1) > 0
-    centre_p &= ~after_n
-    centre_n &= ~after_p
-    ectopic = centre_p | centre_n
-    big = np.abs(mrrs) > 3
-    long_ = ((drrs > 1) & (s22 < -1)) | (big & (rr > med))
-    short = ((drrs < -1) & (s22 > 1)) | (big & (rr < med))
-    missed = long_ & (np.abs(rr / 2.0 - med) < th2)
-    extra = short & (np.abs(rr + _shift(rr, 1, np.nan) - med) < th2)
-
-    labels[short] = "short"
-    labels[long_] = "long"
-    labels[ectopic] = "ectopic"
+    labels[level & short_] = "short"
+    labels[level & long_] = "long"
+    labels[notch | peak | pause] = "ectopic"
     labels[extra] = "extra"
     labels[missed] = "missed"
-
-    # A premature beat disturbs two intervals, the short one and the pause after it; label
-    # both (an addition to the paper's rules, which mark one of them). The partner of a short
-    # ectopic interval is the next one, of a long one the previous; a short interval that adds
-    # up with the next to two median beats is a premature beat with its compensatory pause.
-    # The pause is never a missed beat, so it is not split.
-    paired = short & ~extra & (np.abs(rr + _shift(rr, 1, np.nan) - 2.0 * med) < th2)
-    starts_pair = centre_n | paired
-    partner = (_shift(starts_pair.astype(float), -1) > 0) | (
-        _shift(centre_p.astype(float), 1) > 0)
-    labels[paired] = "ectopic"
-    labels[partner & (labels != "extra")] = "ectopic"
+    # The interval after an extra beat is merged into it: it carries no label of its own.
+    labels[1:][labels[:-1] == "extra"] = ""
     return labels
 
 
@@ -140,10 +215,22 @@ def _correct_once(
     good = lab == ""
     if bad.any() and good.sum() >= 4:
         spline = interpolate.CubicSpline(t[good], rr[good], bc_type="natural")
+        recorded = rr
         rr = rr.copy()
+        lo, hi = rr[good].min(), rr[good].max()
         # Clipped to the normal beats' range: across long runs of bad beats, and beyond the
         # first or last normal beat, a spline can swing far out (even below zero).
-        rr[bad] = np.clip(spline(t[bad]), rr[good].min(), rr[good].max())
+        rr[bad] = np.clip(spline(t[bad]), lo, hi)
+        # A premature beat with its pause, alone between normal beats: the beat after the
+        # pause is a sinus beat on time, so the pair keeps its sum and only the premature
+        # beat moves (to the spline); the pause keeps its share of the real variability.
+        pair = np.zeros(rr.size, bool)
+        pair[1:-2] = (bad[1:-2] & bad[2:-1] & ~bad[:-3] & ~bad[3:]
+                      & (lab[1:-2] == "ectopic") & (recorded[1:-2] < recorded[2:-1]))
+        second = np.flatnonzero(pair) + 1
+        rest = recorded[second - 1] + recorded[second] - rr[second - 1]
+        keep = (rest >= lo) & (rest <= hi)
+        rr[second[keep]] = rest[keep]
 
     # 3. Missed beats: split in two.
     k = np.where(lab == "missed", 2, 1)
@@ -155,13 +242,18 @@ def _correct_once(
 
 
 def correct_beats(
-    t_s: np.ndarray, rr_ms: np.ndarray, max_passes: int = 2
+    t_s: np.ndarray, rr_ms: np.ndarray, max_passes: int = 2, resolution: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Detect and correct artifacts, keeping gaps; returns corrected ``(t_s, rr_ms)``."""
+    """Detect and correct artifacts, keeping gaps; returns corrected ``(t_s, rr_ms)``.
+
+    The time resolution is estimated once, from the recorded intervals (corrected ones no
+    longer lie on the recording's clock).
+    """
     t = np.asarray(t_s, dtype=float)
     rr = np.asarray(rr_ms, dtype=float)
+    q = resolution_ms(rr) if resolution is None else float(resolution)
     for _ in range(max_passes):
-        labels = detect_artifacts(rr)
+        labels = detect_artifacts(rr, q)
         if not labels.any():
             break
         t, rr = _correct_once(t, rr, labels)
@@ -169,7 +261,7 @@ def correct_beats(
 
 
 def correct_artifacts(rr_ms: np.ndarray, max_passes: int = 2) -> np.ndarray:
-    """RR intervals (ms) with artifacts corrected after Lipponen & Tarvainen 2019.
+    """RR intervals (ms) with artifacts corrected (see the module docstring).
 
     The length changes where beats are merged (extra) or split (missed).
     """
@@ -184,15 +276,47 @@ class CausalFilterParams:
     min_rr_ms: float = 300.0  # 200 bpm
     max_rr_ms: float = 2000.0  # 30 bpm
     reference_beats: int = 5  # median of the previous beats the new one is compared with
-    spread_beats: int = 41  # previous beats whose deviations set the threshold
-    alpha: float = ALPHA
+    spread_beats: int = 41  # previous successive differences whose median |dRR| is the scale
+    alpha: float = Z  # scales a beat must depart by
     floor_ms: float = 20.0  # the threshold never drops below this
     warmup_fraction: float = 0.2  # until `history` beats, a beat must depart this much
+    relative: float = REL  # ... and at least this fraction of the reference
+    relative_level: float = REL_LEVEL  # a departure from the reference alone must go this far
+    resolution_ms: float | None = None  # the RR clock step; None: estimated from the history
+    #: "jump" (issue 11); "quartile", the filter sessions recorded before it ran (median of
+    #: the previous beats +- alpha quartile deviations), kept so that they replay exactly.
+    method: str = "jump"
 
     @property
     def history(self) -> int:
         """Beats before the newest that decide its flag."""
         return self.reference_beats + self.spread_beats
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CausalFilterParams:
+        """Parameters stored in a session; one that names no method ran the "quartile" one."""
+        return cls(**{"method": "quartile", **d})
+
+
+def _trailing(x: np.ndarray, size: int) -> np.ndarray:
+    """Windows of the ``size`` values before each element (the first value repeated before
+    the start): row ``n`` holds ``x[n - size .. n - 1]``."""
+    padded = np.concatenate((np.full(size, x[0]), x))
+    return sliding_window_view(padded, size)[:-1]
+
+
+def _causal_resolution(rr: np.ndarray, history: int, fixed: float | None) -> np.ndarray:
+    """Per beat, :func:`resolution_ms` of the ``history`` beats before it (trailing sums)."""
+    # history < the live buffer, so that the beat before the newest is judged alike too.
+    if fixed is not None:
+        return np.full(rr.shape, float(fixed))
+    steps, fits = _on_lattice(rr)
+    counts = np.cumsum(np.vstack((np.zeros((1, steps.size)), fits)), axis=0)
+    n = np.arange(rr.size)
+    lo = np.maximum(n - history, 0)
+    seen = np.maximum(n - lo, 1)[:, None]
+    share = (counts[n] - counts[lo]) / seen
+    return np.where(share >= LATTICE_SHARE, steps, 0.0).max(axis=1)
 
 
 def causal_flags(
@@ -200,23 +324,57 @@ def causal_flags(
 ) -> np.ndarray:
     """True per beat that the live filter flags (not clean). Causal: beat n uses beats < n.
 
-    A beat is flagged when it lies outside ``[min_rr_ms, max_rr_ms]`` or deviates from the
-    median of the previous ``reference_beats`` by more than ``alpha`` quartile deviations of
-    the previous ``spread_beats`` deviations (at least ``floor_ms``). During the first
-    ``history`` beats of a recording, while the spread is not yet known, the threshold is at
-    least ``warmup_fraction`` of the reference instead. ``first_index`` is the number of the
-    first beat given, so that the live filter, which passes only the last ``history + 1``
-    beats, reaches the same verdicts.
+    With ``ref`` the median of the previous ``reference_beats``, ``scale`` the median
+    ``|dRR|`` of the previous ``spread_beats`` and ``q`` the resolution of the previous
+    ``spread_beats`` (:func:`resolution_ms`), the threshold is
+    ``max(alpha * scale, relative * ref, 4 q, floor_ms)``. A beat is flagged when it lies
+    outside ``[min_rr_ms, max_rr_ms]``; when it departs from both the previous beat and ``ref``
+    by more than the threshold in the same direction (a premature beat, its pause, a missed
+    beat, the first half of an extra one); when it is the second half of a split interval
+    (still short after such a drop, and adding up with it to about ``ref``); or when it
+    departs from ``ref`` alone by more than ``relative_level`` of it and ``10 scale``.
+    During the first ``history`` beats of a recording the threshold is at least
+    ``warmup_fraction`` of the reference.
+    ``first_index`` is the number of the first beat given, so that the live filter, which
+    passes only the last ``history + 1`` beats, reaches the same verdicts.
     """
     p = params or CausalFilterParams()
     rr = np.asarray(rr_ms, dtype=float)
     if rr.size == 0:
         return np.zeros(0, bool)
-    r = p.reference_beats
-    padded = np.concatenate((np.full(r, rr[0]), rr))
-    reference = np.median(np.lib.stride_tricks.sliding_window_view(padded, r)[:-1], axis=1)
+    if p.method == "quartile":
+        return _quartile_flags(rr, p, first_index)
+    if p.method != "jump":
+        raise ValueError(f"unknown causal filter method {p.method!r}")
+    reference = np.median(_trailing(rr, p.reference_beats), axis=1)
+    drr = np.abs(np.diff(rr, prepend=rr[0]))
+    q = _causal_resolution(rr, p.spread_beats, p.resolution_ms)
+    scale = np.maximum(np.median(_trailing(drr, p.spread_beats), axis=1), q)
+    base = np.maximum.reduce([
+        p.relative * reference, np.full(rr.shape, K_RESOLUTION) * q,
+        np.full(rr.shape, p.floor_ms)])
+    warm = first_index + np.arange(rr.size) < p.history
+    base = np.where(warm, np.maximum(base, p.warmup_fraction * reference), base)
+    threshold = np.maximum(p.alpha * scale, base)
+    step = rr - np.concatenate(([rr[0]], rr[:-1]))
     dev = rr - reference
-    # Trailing quartile deviation of the *previous* spread_beats deviations.
+    jump = (np.abs(step) > threshold) & (np.abs(dev) > threshold) & (step * dev > 0)
+    # The second half of a split interval: short, after a drop, and adding up with it to
+    # about one reference interval.
+    jump[1:] |= (jump[:-1] & (step[:-1] < 0) & (dev[1:] < -base[1:]) & (
+        np.abs(rr[:-1] + rr[1:] - reference[:-1]) < SUM_TOLERANCE * reference[:-1]))
+    level = np.abs(dev) > np.maximum(threshold, np.maximum(
+        p.relative_level * reference, Z_LEVEL * scale))
+    return (rr < p.min_rr_ms) | (rr > p.max_rr_ms) | jump | level
+
+
+def _quartile_flags(rr: np.ndarray, p: CausalFilterParams, first_index: int) -> np.ndarray:
+    """The live filter before issue 11, for sessions recorded with it: a beat deviating from
+    the median of the previous ``reference_beats`` by more than ``alpha`` quartile deviations
+    of the previous ``spread_beats`` deviations (at least ``floor_ms``; during the first
+    ``history`` beats at least ``warmup_fraction`` of the reference), or outside the range."""
+    reference = np.median(_trailing(rr, p.reference_beats), axis=1)
+    dev = rr - reference
     w = p.spread_beats
     shifted = np.concatenate(([dev[0]], dev[:-1]))
     origin = (w - 1) // 2

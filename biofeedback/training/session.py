@@ -384,5 +384,5 @@ def settings_from_dict(d: dict[str, Any]) -> SessionSettings:
     known = {k: tuple(v) if isinstance(v, list) else v
              for k, v in d.items() if k in SessionSettings.__dataclass_fields__}
     known["live"] = LiveParams(coherence=CoherenceParams(**coh),
-                               artifact_filter=CausalFilterParams(**filt), **live)
+                               artifact_filter=CausalFilterParams.from_dict(filt), **live)
     return SessionSettings(**known)
