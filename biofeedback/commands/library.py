@@ -170,6 +170,8 @@ def run_import(args: argparse.Namespace) -> int:
                 "settings": settings.to_dict(), "protocol": protocol.to_dict(),
                 "pre_rating": None, "post_rating": None, "notes": ""}
         writer = SessionWriter.create(sessions_dir(root), meta, start)
+        if rec.rr_ms.size > 50_000 and sys.stderr.isatty():  # a second or two: say so
+            print(f"importing {rec.rr_ms.size} beats...", file=sys.stderr)
         try:
             result = import_beats(rec.t_s, rec.rr_ms, settings, protocol, writer)
         except SessionWriteError as exc:

@@ -241,8 +241,7 @@ def _read_hrm(path: Path, text: str, units: str) -> RRRecording:
     if params.get("Interval", "").strip() != "238":
         raise _fail(path, "Polar HRM file is not in R-R mode (Interval=238)")
     block = text.split("[HRData]", 1)[1].split("\n[", 1)[0]
-    first = block.split(None, 1)
-    if not first:
+    if not block.strip():
         raise _fail(path, "Polar HRM [HRData] holds no RR intervals")
     width = len(block.strip().splitlines()[0].split())
     try:

@@ -475,8 +475,13 @@ def read_samples(folder: str | Path, kind: str) -> Samples | None:
     path = Path(folder) / f"{kind}.csv"
     if not path.exists():
         return None
-    rows = _read_table(path, SAMPLE_COLUMNS[kind], _Skips())
-    table = np.array(rows, dtype=float).reshape(-1, len(SAMPLE_COLUMNS[kind]))
+    columns = SAMPLE_COLUMNS[kind]
+    fast = _read_columns(path, columns, (), _Skips())
+    if fast is not None:
+        table = np.column_stack([fast[c] for c in columns]).reshape(-1, len(columns))
+    else:
+        rows = _read_table(path, columns, _Skips())
+        table = np.array(rows, dtype=float).reshape(-1, len(columns))
     values = table[:, 1] if kind == "ecg" else table[:, 1:]
     return Samples(kind, table[:, 0], values)
 
