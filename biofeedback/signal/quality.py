@@ -1,0 +1,66 @@
+"""Data quality of a recording or a window: artifact shares per type and a grade.
+
+Grades follow common practice for artifact shares in HRV (Task Force 1996; Lipponen &
+Tarvainen 2019; Kubios user's guide: up to a few % of corrected beats are harmless for the
+time domain, spectra and nonlinear indices suffer sooner):
+
+==================  =================  =====================================================
+grade               artifacts          what is reported
+==================  =================  =====================================================
+``clean``           < 2 %              everything, as is
+``corrected``       2-5 %              everything, after correction
+``time_domain``     5-10 %             time domain only; spectra and nonlinear withheld
+``not_interpretable`` > 10 %, or too    nothing: every metric withheld (NaN / null)
+                    short
+==================  =================  =====================================================
+
+A stretch is too short with fewer than :data:`MIN_BEATS` beats or under :data:`MIN_DURATION_S`.
+Spectral bands need a minimum duration besides (Task Force 1996: about ten cycles of the band's
+slowest frequency): HF 1 min, LF 2 min, VLF (and total power) 5 min.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .windows import window_bounds
+
+#: Artifact types, as :func:`biofeedback.signal.artifacts.detect_artifacts` labels them.
+ARTIFACT_TYPES = ("ectopic", "missed", "extra", "long", "short")
+GRADES = ("clean", "corrected", "time_domain", "not_interpretable")
+#: Upper bounds (%, exclusive) of the first three grades.
+GRADE_LIMITS_PCT = (2.0, 5.0, 10.0)
+MIN_BEATS = 30
+MIN_DURATION_S = 60.0
+#: Shortest stretch (s) for each band's power (Task Force 1996).
+MIN_BAND_DURATION_S = {"hf": 60.0, "lf": 120.0, "vlf": 300.0}
+
+
+def grade(artifacts_pct: np.ndarray | float, n_beats: np.ndarray | int,
+          duration_s: np.ndarray | float) -> np.ndarray:
+    """Grade name(s) for artifact shares (%), beat counts and durations (s)."""
+    pct = np.asarray(artifacts_pct, dtype=float)
+    idx = np.searchsorted(np.asarray(GRADE_LIMITS_PCT), pct, side="right")
+    short = (np.asarray(n_beats) < MIN_BEATS) | (np.asarray(duration_s, dtype=float)
+                                                  < MIN_DURATION_S)
+    idx = np.where(short | ~np.isfinite(pct), len(GRADES) - 1, idx)
+    return np.asarray(GRADES)[idx]
+
+
+def artifact_shares(labels: np.ndarray) -> dict[str, float]:
+    """Share (%) of beats per artifact type, keys ``artifacts_<type>_pct``."""
+    n = max(labels.size, 1)
+    return {f"artifacts_{name}_pct": 100.0 * float(np.sum(labels == name)) / n
+            for name in ARTIFACT_TYPES}
+
+
+def windowed_artifacts_pct(t_s: np.ndarray, flagged: np.ndarray, t_end_s: np.ndarray,
+                           window_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Share (%) of flagged beats and beat count in each window ``(t_end - window_s, t_end]``,
+    by prefix sums."""
+    lo, hi = window_bounds(t_s, t_end_s, window_s)
+    cum = np.concatenate(([0], np.cumsum(np.asarray(flagged, dtype=int))))
+    n = hi - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(n > 0, 100.0 * (cum[hi] - cum[lo]) / np.maximum(n, 1), np.nan)
+    return pct, n
