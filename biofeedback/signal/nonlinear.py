@@ -89,6 +89,24 @@ def sample_entropy(rr_ms: np.ndarray, m: int = 2, r: float | None = None) -> flo
     return float(-np.log(a / b))
 
 
+def entropies(rr_ms: np.ndarray, m: int = 2, r: float | None = None) -> tuple[float, float]:
+    """``(ApEn, SampEn)`` from one count of matches per template length (two k-d tree
+    queries instead of four): SampEn's ``N - m`` templates of length ``m`` are ApEn's less the
+    last one, whose matches are taken off the totals."""
+    x = np.asarray(rr_ms, dtype=float)
+    n = x.size
+    if n < m + 2:
+        return np.nan, np.nan
+    r = 0.2 * np.std(x, ddof=1) if r is None else r
+    c_m = _match_counts(_templates(x, m, n - m + 1), r)
+    c_m1 = _match_counts(_templates(x, m + 1, n - m), r)
+    apen = float(np.mean(np.log(c_m / (n - m + 1))) - np.mean(np.log(c_m1 / (n - m))))
+    b = c_m[:-1].sum() - (n - m) - (c_m[-1] - 1)
+    a = c_m1.sum() - (n - m)
+    sampen = float(-np.log(a / b)) if a > 0 and b > 0 else np.nan
+    return apen, sampen
+
+
 def fluctuation(rr_ms: np.ndarray, box_beats: np.ndarray) -> np.ndarray:
     """DFA fluctuation ``F(n)`` for each box size ``n`` (beats), boxes from the start.
 
@@ -134,12 +152,13 @@ def nonlinear(
     r = r_sd * np.std(rr, ddof=1) if rr.size > 1 else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = float(np.divide(sd2, sd1))
+    apen, sampen = entropies(rr, m, r) if np.isfinite(r) and r > 0 else (np.nan, np.nan)
     return Nonlinear(
         sd1_ms=sd1,
         sd2_ms=sd2,
         sd2_sd1=ratio,
-        apen=approximate_entropy(rr, m, r),
-        sampen=sample_entropy(rr, m, r),
+        apen=apen,
+        sampen=sampen,
         dfa_alpha1=dfa_alpha(rr, *dfa_short),
         dfa_alpha2=dfa_alpha(rr, *dfa_long),
     )
