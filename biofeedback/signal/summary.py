@@ -24,6 +24,7 @@ from .quality import (
     MIN_BAND_DURATION_S,
     artifact_shares,
     grade,
+    quality_reason,
     windowed_artifacts_pct,
 )
 from .spectral import SpectralParams, ar_spectrum, band_metrics, spectrum
@@ -49,7 +50,7 @@ GEOMETRIC_KEYS = ("tri_index", "tinn_ms")
 NONLINEAR_KEYS = ("sd1_ms", "sd2_ms", "sd2_sd1", "apen", "sampen", "dfa_alpha1", "dfa_alpha2")
 AUTONOMIC_KEYS = ("pns_index", "sns_index", "stress_index")
 QUALITY_KEYS = ("artifacts_pct", *(f"artifacts_{a}_pct" for a in ARTIFACT_TYPES),
-                "corrected_beats", "quality_grade")
+                "corrected_beats", "quality_grade", "quality_reason")
 #: The flat keys of :func:`summarize` (it adds ``artifacts``: a count per artifact type).
 #: The first columns are the original set, in their original order.
 SUMMARY_COLUMNS = ("n_beats", "duration_s", "mean_rr_ms", "sdnn_ms", "rmssd_ms", "pnn50_pct",
@@ -159,7 +160,8 @@ def summarize(
     has = np.isfinite(wc.ratio)
     duration = float(t_s[-1] - _recording_start(t_s, rr_ms))
     artifacts_pct = 100.0 * float(np.mean(labels != "")) if labels.size else 0.0
-    quality = str(grade(artifacts_pct, rr_ms.size, duration))
+    reason = quality_reason(artifacts_pct, rr_ms.size, duration, rr_ms)
+    quality = "not_interpretable" if reason else str(grade(artifacts_pct, rr_ms.size, duration))
     out: dict[str, Any] = {
         "n_beats": int(rr_ms.size),
         "duration_s": duration,
@@ -171,6 +173,7 @@ def summarize(
         **artifact_shares(labels),
         "corrected_beats": int(np.sum(labels != "")) if p.artifact_correction else 0,
         "quality_grade": quality,
+        "quality_reason": reason,
         "artifacts": counts,
     }
     if quality in ("time_domain", "not_interpretable"):
