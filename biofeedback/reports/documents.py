@@ -115,7 +115,9 @@ def session_report(record: SessionRecord, deidentify: bool = False) -> Report:
         "mean_hr_bpm"), " bpm")), ("RMSSD", _fmt(s.get("rmssd_ms"), " ms")),
         ("Coherence (whole session)", _fmt(s.get("coherence_ratio"), "", 2)),
         ("Achievement", _fmt(s.get("achievement"))),
-        ("Artifacts", _fmt(s.get("artifacts_pct"), " %"))]
+        ("Artifacts", _fmt(s.get("artifacts_pct"), " %")),
+        ("Data quality", (s.get("quality_grade") or "–").replace("_", " ")
+         + (f" ({s['quality_reason']})" if s.get("quality_reason") else ""))]
     results += [(f"Time in {n}", _fmt(s.get(f"time_{n}_pct"), " %", 0)) for n in LEVEL_NAMES]
     o = s.get("outcome") or {}
     if o:
