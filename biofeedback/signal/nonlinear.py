@@ -5,9 +5,12 @@
   2001): ``SD1² = ½ SDSD²``, ``SD2² = 2 SDNN² - ½ SDSD²`` (sample variances, ``ddof=1``).
 * Approximate entropy (Pincus, PNAS 88:2297-2301, 1991) and sample entropy (Richman &
   Moorman, Am J Physiol 278:H2039-H2049, 2000), embedding ``m = 2``, tolerance
-  ``r = 0.2 · SDNN``, Chebyshev distance, a match being ``d <= r``. Templates are counted
-  with a k-d tree (``scipy.spatial.cKDTree``), so the cost grows with the number of matches,
-  not with every pair.
+  ``r = 0.2 · SDNN``, Chebyshev distance, a match being ``d <= r``. Matches are counted
+  exactly in one of two ways: when the series takes few distinct values (RR from 128 Hz
+  annotations: a 24-hour Holter record has ~160), on the histogram of templates over those
+  values, where the matches of every cell are a box sum (prefix sums along each axis);
+  otherwise with a k-d tree (``scipy.spatial.cKDTree``), whose cost grows with the number of
+  matches.
 * DFA (Peng et al., Chaos 5:82-87, 1995): the integrated, mean-removed series cut into
   non-overlapping boxes of ``n`` beats from the start, a least-squares line removed per box;
   α1 is the log-log slope of ``F(n)`` over ``n = 4..16`` beats, α2 over ``n = 16..64``
@@ -50,12 +53,54 @@ def _templates(x: np.ndarray, m: int, count: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(x, m)[:count]
 
 
+#: Largest template histogram (cells) counted by box sums rather than a k-d tree.
+MAX_HISTOGRAM_CELLS = 8_000_000
+
+
+def _box_counts(codes: np.ndarray, levels: np.ndarray, r: float) -> np.ndarray:
+    """Matches within ``r`` of each template given as level codes (rows of ``codes``), among
+    these templates, by box sums over their histogram (prefix sums along each axis)."""
+    k, m = levels.size, codes.shape[1]
+    # The levels within r of each level form a contiguous run [lo, hi) of the sorted levels.
+    lo = np.searchsorted(levels, levels - r, side="left")
+    hi = np.searchsorted(levels, levels + r, side="right")
+    shape = (k,) * m
+    hist = np.bincount(np.ravel_multi_index(codes.T, shape), minlength=k**m).reshape(shape)
+    hist = hist.astype(np.int32 if codes.shape[0] < 2**31 else np.int64)
+    for axis in range(m):  # a loop over the template length (2 or 3), not over data
+        prefix = np.concatenate((np.zeros_like(hist.take([0], axis=axis)),
+                                 np.cumsum(hist, axis=axis)), axis=axis)
+        hist = prefix.take(hi, axis=axis) - prefix.take(lo, axis=axis)
+    return hist[tuple(codes.T)]
+
+
 def _match_counts(vectors: np.ndarray, r: float) -> np.ndarray:
-    """For each row, how many rows (itself included) lie within ``r`` (Chebyshev)."""
+    """For each row, how many rows (itself included) lie within ``r`` (Chebyshev).
+
+    Templates made only of recurring values (RR quantised by the recorder's clock) are counted
+    by :func:`_box_counts`; the few others (corrected beats, rare values) and their matches with
+    the rest by a k-d tree. With too many recurring values for the histogram, the k-d tree
+    counts everything.
+    """
     from scipy.spatial import cKDTree
 
-    tree = cKDTree(vectors)
-    return np.asarray(tree.query_ball_point(vectors, r, p=np.inf, return_length=True))
+    values, inverse, occurrences = np.unique(vectors, return_inverse=True, return_counts=True)
+    recurring = occurrences > vectors.shape[1]
+    levels = values[recurring]
+    if levels.size == 0 or float(levels.size) ** vectors.shape[1] > MAX_HISTOGRAM_CELLS:
+        tree = cKDTree(vectors)
+        return np.asarray(tree.query_ball_point(vectors, r, p=np.inf, return_length=True))
+    on = recurring[inverse.reshape(vectors.shape)].all(axis=1)
+    counts = np.zeros(vectors.shape[0], dtype=np.int64)
+    codes = np.searchsorted(levels, vectors[on])
+    counts[on] = _box_counts(codes, levels, r)
+    if not on.all():
+        tree_off = cKDTree(vectors[~on])
+        counts += np.asarray(tree_off.query_ball_point(vectors, r, p=np.inf, return_length=True))
+        tree_on = cKDTree(vectors[on])
+        counts[~on] += np.asarray(tree_on.query_ball_point(vectors[~on], r, p=np.inf,
+                                                           return_length=True))
+    return counts
 
 
 def approximate_entropy(rr_ms: np.ndarray, m: int = 2, r: float | None = None) -> float:
@@ -123,7 +168,7 @@ def fluctuation(rr_ms: np.ndarray, box_beats: np.ndarray) -> np.ndarray:
         seg = y[: boxes * n].reshape(boxes, n)
         k = np.arange(n) - (n - 1) / 2.0
         centred = seg - seg.mean(axis=1, keepdims=True)
-        slope = centred @ k / np.dot(k, k)
+        slope = (centred * k).sum(axis=1) / np.sum(k * k)
         residual = centred - slope[:, None] * k
         out[i] = np.sqrt(np.mean(residual**2))
     return out

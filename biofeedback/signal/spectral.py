@@ -141,9 +141,11 @@ def burg_ar(x: np.ndarray, order: int) -> tuple[np.ndarray, float]:
     fwd = x[1:].copy()
     bwd = x[:-1].copy()
     a = np.array([1.0])
-    var = float(np.dot(x, x) / x.size)
+    var = float(np.sum(x * x) / x.size)
+    # Element-wise sums rather than np.dot: BLAS threads gain nothing on vectors this short and
+    # stall on a busy machine.
     for _ in range(order):
-        k = -2.0 * np.dot(fwd, bwd) / (np.dot(fwd, fwd) + np.dot(bwd, bwd))
+        k = -2.0 * np.sum(fwd * bwd) / (np.sum(fwd * fwd) + np.sum(bwd * bwd))
         a = np.concatenate((a, [0.0]))
         a = a + k * a[::-1]
         var *= 1.0 - k * k
