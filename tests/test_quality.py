@@ -137,3 +137,25 @@ def test_windows_carry_their_own_grade():
     bad = grades == "not_interpretable"
     assert np.isnan(cols["rmssd_ms"][bad]).all()
     assert np.isfinite(cols["rmssd_ms"][grades == "clean"]).all()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_protocol_step_full_of_flagged_beats_withholds_its_rmssd(seed):
+    from biofeedback.training.outcomes import step_summaries, training_outcome
+    from biofeedback.training.pacer import Pacer
+    from biofeedback.training.protocols import make_protocol
+
+    rec = load("meditation/C1_med_rr.csv")
+    t, rr = rec.t_s - rec.t_s[0] + rec.rr_ms[0] / 1000, rec.rr_ms
+    protocol = make_protocol("standard", float(t[-1]))
+    clean = np.ones(rr.size, bool)
+    baseline = t < protocol.steps[1].start_s
+    rng = np.random.default_rng(seed)
+    clean[baseline] = rng.random(baseline.sum()) > 0.3  # the live filter refused 30 %
+    steps = step_summaries(t, rr, clean, np.zeros((0, 4)), protocol, Pacer.fixed(6.0))
+    assert steps["baseline"]["quality_grade"] == "not_interpretable"
+    assert steps["baseline"]["artifacts_pct"] == pytest.approx(30, abs=5)
+    assert steps["baseline"]["rmssd_ms"] is None
+    assert training_outcome(steps)["baseline_rmssd_ms"] is None
+    assert steps["paced"]["quality_grade"] == "clean"
+    assert steps["paced"]["rmssd_ms"] > 0
