@@ -159,3 +159,18 @@ def test_a_protocol_step_full_of_flagged_beats_withholds_its_rmssd(seed):
     assert training_outcome(steps)["baseline_rmssd_ms"] is None
     assert steps["paced"]["quality_grade"] == "clean"
     assert steps["paced"]["rmssd_ms"] > 0
+
+
+def test_a_bigeminy_stretch_makes_its_windows_not_interpretable():
+    rec = load("meditation/M4_rr.csv")
+    rr = rec.rr_ms.copy()
+    stretch = slice(250, 400)  # every other beat premature, each followed by its pause
+    n = rr[stretch].size
+    rr[stretch] = rr[stretch] * np.where(np.arange(n) % 2 == 0, 0.65, 1.35)
+    t = beat_times(rr)
+    cols = windowed_metrics(t, rr, 60.0, 10.0, AnalysisParams(artifact_correction=False))
+    inside = (cols["t_end_s"] - 60.0 >= t[250]) & (cols["t_end_s"] <= t[399])
+    outside = cols["t_end_s"] < t[240]
+    assert inside.any() and (cols["quality_grade"][inside] == "not_interpretable").all()
+    assert np.isnan(cols["rmssd_ms"][inside]).all()
+    assert (cols["quality_grade"][outside] == "clean").all()

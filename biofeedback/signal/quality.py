@@ -93,3 +93,29 @@ def quality_reason(artifacts_pct: float, n_beats: int, duration_s: float,
     if lag1_autocorrelation(rr_ms) < ALTERNATION_LIMIT:
         return "alternating long-short rhythm (bigeminy?)"
     return ""
+
+
+def windowed_lag1_autocorrelation(rr_ms: np.ndarray, lo: np.ndarray,
+                                  hi: np.ndarray) -> np.ndarray:
+    """:func:`lag1_autocorrelation` of the beats ``lo..hi-1`` of every window, by prefix sums
+    (``Σ(x_i - m)(x_i+1 - m)`` expanded around each window's mean ``m``)."""
+    x = np.asarray(rr_ms, dtype=float)
+    x = x - x.mean()  # centred for precision over long recordings
+
+    def prefix(v: np.ndarray) -> np.ndarray:
+        return np.concatenate(([0.0], np.cumsum(v)))
+
+    p1, p2, pxy = prefix(x), prefix(x * x), prefix(x[1:] * x[:-1])
+    n = hi - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (p1[hi] - p1[lo]) / n
+        var_sum = (p2[hi] - p2[lo]) - n * mean**2
+        # products x_i x_i+1 for i in lo..hi-2 (indices clipped for empty windows at the end)
+        first = np.minimum(lo, pxy.size - 1)
+        last = np.clip(hi - 1, first, pxy.size - 1)
+        s_xy = pxy[last] - pxy[first]
+        s_a = p1[last] - p1[first]  # Σ x_i, i = lo..hi-2
+        s_b = (p1[hi] - p1[np.minimum(lo + 1, hi)])  # Σ x_i+1, i = lo..hi-2
+        cov = s_xy - mean * (s_a + s_b) + (n - 1) * mean**2
+        out = np.where(n >= 3, cov / var_sum, np.nan)
+    return out

@@ -20,12 +20,14 @@ from .coherence import CoherenceParams, windowed_coherence
 from .geometric import tinn, triangular_index
 from .nonlinear import nonlinear
 from .quality import (
+    ALTERNATION_LIMIT,
     ARTIFACT_TYPES,
     MIN_BAND_DURATION_S,
     artifact_shares,
     grade,
     quality_reason,
     windowed_artifacts_pct,
+    windowed_lag1_autocorrelation,
 )
 from .spectral import SpectralParams, ar_spectrum, band_metrics, spectrum
 from .timedomain import (
@@ -35,7 +37,7 @@ from .timedomain import (
     time_domain,
     windowed_time_domain,
 )
-from .windows import tick_ends
+from .windows import tick_ends, window_bounds
 
 _BANDS = ("vlf", "lf", "hf")
 #: Keys of one spectrum's metrics (Welch as is; the AR spectrum's with the prefix ``ar_``).
@@ -202,6 +204,9 @@ def windowed_metrics(
     flagged = detect_artifacts(rr_ms) != ""
     pct, n_raw = windowed_artifacts_pct(t_s, flagged, ends, window_s)
     grades = grade(pct, n_raw, np.full(ends.size, float(window_s)))
+    lo, hi = window_bounds(t_s, ends, window_s)
+    alternating = windowed_lag1_autocorrelation(rr_ms, lo, hi) < ALTERNATION_LIMIT
+    grades = np.where(alternating, "not_interpretable", grades)
     bad = grades == "not_interpretable"
     spectral_bad = bad | (grades == "time_domain")
     cols = {
