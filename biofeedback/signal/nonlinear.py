@@ -54,52 +54,72 @@ def _templates(x: np.ndarray, m: int, count: int) -> np.ndarray:
 
 
 #: Largest template histogram (cells) counted by box sums rather than a k-d tree.
-MAX_HISTOGRAM_CELLS = 8_000_000
+MAX_HISTOGRAM_CELLS = 16_000_000  # int32 cells: 64 MB
 
 
-def _box_counts(codes: np.ndarray, levels: np.ndarray, r: float) -> np.ndarray:
-    """Matches within ``r`` of each template given as level codes (rows of ``codes``), among
-    these templates, by box sums over their histogram (prefix sums along each axis)."""
-    k, m = levels.size, codes.shape[1]
-    # The levels within r of each level form a contiguous run [lo, hi) of the sorted levels.
-    lo = np.searchsorted(levels, levels - r, side="left")
-    hi = np.searchsorted(levels, levels + r, side="right")
-    shape = (k,) * m
-    hist = np.bincount(np.ravel_multi_index(codes.T, shape), minlength=k**m).reshape(shape)
-    hist = hist.astype(np.int32 if codes.shape[0] < 2**31 else np.int64)
-    for axis in range(m):  # a loop over the template length (2 or 3), not over data
-        prefix = np.concatenate((np.zeros_like(hist.take([0], axis=axis)),
-                                 np.cumsum(hist, axis=axis)), axis=axis)
-        hist = prefix.take(hi, axis=axis) - prefix.take(lo, axis=axis)
-    return hist[tuple(codes.T)]
+def _prefix_sums(tensor: np.ndarray) -> np.ndarray:
+    """Prefix sums along every axis, each padded with a leading zero: a box sum is then an
+    inclusion-exclusion over the box's corners."""
+    for axis in range(tensor.ndim):  # a loop over the template length, not over data
+        pad = np.zeros_like(tensor.take([0], axis=axis))
+        tensor = np.concatenate((pad, np.cumsum(tensor, axis=axis, dtype=tensor.dtype)),
+                                axis=axis)
+    return tensor
+
+
+def _corners(lo: np.ndarray, hi: np.ndarray):
+    """Corners of the boxes ``[lo, hi)`` (rows) with their inclusion-exclusion signs."""
+    m = lo.shape[1]
+    for bits in range(2**m):
+        take_hi = np.array([(bits >> k) & 1 for k in range(m)], dtype=bool)
+        sign = 1 if (m - int(take_hi.sum())) % 2 == 0 else -1
+        yield np.where(take_hi, hi, lo), sign
 
 
 def _match_counts(vectors: np.ndarray, r: float) -> np.ndarray:
     """For each row, how many rows (itself included) lie within ``r`` (Chebyshev).
 
-    Templates made only of recurring values (RR quantised by the recorder's clock) are counted
-    by :func:`_box_counts`; the few others (corrected beats, rare values) and their matches with
-    the rest by a k-d tree. With too many recurring values for the histogram, the k-d tree
-    counts everything.
+    Rows made only of recurring values (RR quantised by the recorder's clock) are put in a
+    histogram over those values; the rows within ``r`` of any template, in each coordinate a
+    contiguous run of the sorted values, are a box of it, summed from its prefix sums. The few
+    other rows (corrected beats, rare values) are matched among themselves by a k-d tree and
+    with the histogram's rows by the same boxes, added up through a difference tensor. With too
+    many recurring values for the histogram, the k-d tree counts everything.
     """
     from scipy.spatial import cKDTree
 
+    n, m = vectors.shape
     values, inverse, occurrences = np.unique(vectors, return_inverse=True, return_counts=True)
-    recurring = occurrences > vectors.shape[1]
-    levels = values[recurring]
-    if levels.size == 0 or float(levels.size) ** vectors.shape[1] > MAX_HISTOGRAM_CELLS:
+    levels = values[occurrences > m]
+    if (levels.size == 0 or float(levels.size + 1) ** m > MAX_HISTOGRAM_CELLS
+            or n >= 2**31):
         tree = cKDTree(vectors)
         return np.asarray(tree.query_ball_point(vectors, r, p=np.inf, return_length=True))
-    on = recurring[inverse.reshape(vectors.shape)].all(axis=1)
-    counts = np.zeros(vectors.shape[0], dtype=np.int64)
+    on = (occurrences > m)[inverse.reshape(vectors.shape)].all(axis=1)
+    k = levels.size
     codes = np.searchsorted(levels, vectors[on])
-    counts[on] = _box_counts(codes, levels, r)
+    shape = (k,) * m
+    hist = np.bincount(np.ravel_multi_index(codes.T, shape), minlength=k**m).reshape(shape)
+    hist = hist.astype(np.int32)  # counts stay below 2**31 (n is checked above)
+    cumulative = _prefix_sums(hist)
+    # Each row's box: the levels within r of its values, per coordinate.
+    lo = np.searchsorted(levels, vectors - r, side="left")
+    hi = np.searchsorted(levels, vectors + r, side="right")
+    counts = np.zeros(n, dtype=np.int64)
+    for corner, sign in _corners(lo, hi):
+        counts += sign * cumulative[tuple(corner.T)]
     if not on.all():
-        tree_off = cKDTree(vectors[~on])
-        counts += np.asarray(tree_off.query_ball_point(vectors, r, p=np.inf, return_length=True))
-        tree_on = cKDTree(vectors[on])
-        counts[~on] += np.asarray(tree_on.query_ball_point(vectors[~on], r, p=np.inf,
-                                                           return_length=True))
+        off = ~on
+        # Histogram rows matched by the others: +1 over each other row's box.
+        diff = np.zeros((k + 1,) * m, dtype=np.int32)
+        flip = -1 if m % 2 else 1  # adding over a box: (-1)^(corners taken from hi)
+        for corner, sign in _corners(lo[off], hi[off]):
+            np.add.at(diff, tuple(corner.T), flip * sign)
+        covered = _prefix_sums(diff[(slice(0, k),) * m])
+        counts[on] += covered[tuple((codes + 1).T)]
+        tree = cKDTree(vectors[off])
+        counts[off] += np.asarray(tree.query_ball_point(vectors[off], r, p=np.inf,
+                                                        return_length=True))
     return counts
 
 
