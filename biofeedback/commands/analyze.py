@@ -21,7 +21,9 @@ from .common import PROG, UserError, jsonable
 def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
     a = sub.add_parser("analyze", parents=parents,
                        help="HRV summary of recordings, or per-window metrics",
-                       description="HRV summary per recording, or per-window metrics.")
+                       description="HRV summary per recording, or per-window metrics. "
+                       "Exit status 3 when a recording is not interpretable (> 10 % artifacts, "
+                       "too short, or bigeminy): its metrics are withheld.")
     a.add_argument("paths", nargs="+", metavar="PATH",
                    help="session folders, RR files, folders to walk or glob patterns "
                    "(quote them: 'study/**/*.csv')")
