@@ -174,3 +174,23 @@ def test_a_bigeminy_stretch_makes_its_windows_not_interpretable():
     assert inside.any() and (cols["quality_grade"][inside] == "not_interpretable").all()
     assert np.isnan(cols["rmssd_ms"][inside]).all()
     assert (cols["quality_grade"][outside] == "clean").all()
+
+
+def test_record_prints_no_numbers_for_a_session_that_is_not_interpretable():
+    import io
+
+    from biofeedback.commands.record import _print_summary
+    from biofeedback.training.session import SessionResult
+
+    rec = load("polar_h10/pvc_bigeminy_10min_ecg_rr.csv")
+    s = summarize(rec.t_s, rec.rr_ms)
+    out = io.StringIO()
+    _print_summary(SessionResult("completed", s["n_beats"], s, None), out)
+    text = out.getvalue()
+    assert "not interpretable" in text and "bigeminy" in text
+    assert "nan" not in text and "RMSSD" not in text
+    clean = load(CLEAN[0])
+    s = summarize(clean.t_s, clean.rr_ms)
+    out = io.StringIO()
+    _print_summary(SessionResult("completed", s["n_beats"], s, None), out)
+    assert "RMSSD" in out.getvalue() and "data quality clean" in out.getvalue()
