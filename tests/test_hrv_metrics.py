@@ -131,3 +131,21 @@ def test_the_whole_set_for_an_hour_takes_well_under_a_second():
         hrv_metrics(rec.t_s, rec.rr_ms)
         best = min(best, time.perf_counter() - start)
     assert best < 0.5
+
+
+def test_pns_and_sns_need_norms_and_follow_them():
+    from biofeedback.signal import AnalysisParams, summarize
+    from biofeedback.signal.autonomic import AutonomicNorms
+
+    rec = load("polar_hrm/rest_rri.txt")
+    plain = summarize(rec.t_s, rec.rr_ms)
+    assert np.isnan(plain["pns_index"]) and np.isnan(plain["sns_index"])
+    s = plain
+    norms = AutonomicNorms(mean_rr_ms=(s["mean_rr_ms"] - 90, 90), rmssd_ms=(s["rmssd_ms"], 15),
+                           sd1_pct=(100 * s["sd1_ms"] / s["mean_rr_ms"], 1),
+                           mean_hr_bpm=(s["mean_hr_bpm"], 6),
+                           stress_index=(s["stress_index"] + 6, 3),
+                           sd2_pct=(100 * s["sd2_ms"] / s["mean_rr_ms"], 2))
+    got = summarize(rec.t_s, rec.rr_ms, AnalysisParams(autonomic_norms=norms))
+    assert got["pns_index"] == pytest.approx((1 + 0 + 0) / 3)
+    assert got["sns_index"] == pytest.approx((0 - 2 + 0) / 3)

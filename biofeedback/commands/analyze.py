@@ -114,9 +114,9 @@ def _format_summary(path: str, s: dict[str, Any]) -> str:
         f"  nonlinear    SD1 {n(s['sd1_ms'], '.1f')} / SD2 {n(s['sd2_ms'], '.1f')} ms, "
         f"ApEn {n(s['apen'], '.3f')}, SampEn {n(s['sampen'], '.3f')}, "
         f"DFA α1 {n(s['dfa_alpha1'], '.2f')}, α2 {n(s['dfa_alpha2'], '.2f')}",
-        f"  autonomic    stress index {n(s['stress_index'], '.1f')}, "
-        f"PNS {n(s['pns_index'], '.2f')}, SNS {n(s['sns_index'], '.2f')} "
-        "(norms not Kubios's: README)",
+        f"  autonomic    stress index {n(s['stress_index'], '.1f')}"
+        + (f", PNS {n(s['pns_index'], '.2f')}, SNS {n(s['sns_index'], '.2f')}"
+           if s["pns_index"] == s["pns_index"] else ""),
         f"  coherence    {n(s['coherence_ratio'], '6.2f')}        ({level_text}), "
         f"peak {n(s['coherence_peak_hz'], '.3f')} Hz",
         *quality,

@@ -7,7 +7,10 @@
   ``MxDMn`` the range of RR (s) (Tarvainen et al., Kubios HRV user's guide 3.x).
 * PNS index: the mean of the z-scores of mean RR, RMSSD and Poincaré SD1 (as % of mean RR)
   against normal resting values; SNS index: of mean HR, stress index and SD2 (%)
-  (Kubios, "HRV in evaluating ANS function", kubios.com). Norms are :class:`AutonomicNorms`.
+  (Kubios, "HRV in evaluating ANS function", kubios.com). Kubios does not publish the
+  population norms it uses, so none are built in: with :class:`AutonomicNorms` given (e.g.
+  from a study's own reference group) the indices are computed, without them they are NaN
+  rather than numbers against made-up norms.
 """
 
 from __future__ import annotations
@@ -36,14 +39,14 @@ def stress_index(rr_ms: np.ndarray, bin_ms: float = SI_BIN_MS) -> float:
 
 @dataclass(frozen=True)
 class AutonomicNorms:
-    """Normal resting values (mean, SD) the PNS and SNS indices are z-scored against."""
+    """Normal resting values ``(mean, SD)`` the PNS and SNS indices are z-scored against."""
 
-    mean_rr_ms: tuple[float, float] = (926.0, 90.0)
-    rmssd_ms: tuple[float, float] = (42.0, 15.0)
-    sd1_pct: tuple[float, float] = (3.12, 1.12)
-    mean_hr_bpm: tuple[float, float] = (66.0, 6.0)
-    stress_index: tuple[float, float] = (10.0, 5.0)
-    sd2_pct: tuple[float, float] = (7.05, 2.0)
+    mean_rr_ms: tuple[float, float]
+    rmssd_ms: tuple[float, float]
+    sd1_pct: tuple[float, float]
+    mean_hr_bpm: tuple[float, float]
+    stress_index: tuple[float, float]
+    sd2_pct: tuple[float, float]
 
 
 def _z(value: float, norm: tuple[float, float]) -> float:
@@ -54,8 +57,10 @@ def pns_sns(
     mean_rr_ms: float, rmssd_ms: float, sd1_ms: float, sd2_ms: float, si: float,
     norms: AutonomicNorms | None = None,
 ) -> tuple[float, float]:
-    """``(PNS index, SNS index)``: means of z-scores against ``norms``."""
-    n = norms or AutonomicNorms()
+    """``(PNS index, SNS index)``: means of z-scores against ``norms`` (NaN without)."""
+    if norms is None:
+        return float("nan"), float("nan")
+    n = norms
     sd1_pct = 100.0 * sd1_ms / mean_rr_ms
     sd2_pct = 100.0 * sd2_ms / mean_rr_ms
     pns = (_z(mean_rr_ms, n.mean_rr_ms) + _z(rmssd_ms, n.rmssd_ms) + _z(sd1_pct, n.sd1_pct)) / 3

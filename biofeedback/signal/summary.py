@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .artifacts import correct_beats, detect_artifacts
-from .autonomic import pns_sns, stress_index
+from .autonomic import AutonomicNorms, pns_sns, stress_index
 from .coherence import CoherenceParams, windowed_coherence
 from .geometric import tinn, triangular_index
 from .nonlinear import nonlinear
@@ -81,6 +81,8 @@ class AnalysisParams:
     artifact_correction: bool = True
     spectral: SpectralParams = field(default_factory=SpectralParams)
     coherence: CoherenceParams = field(default_factory=CoherenceParams)
+    #: Population norms for the PNS and SNS indices (none built in: they are NaN without).
+    autonomic_norms: AutonomicNorms | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,7 +117,8 @@ def _spectral_set(t: np.ndarray, rr: np.ndarray, p: SpectralParams) -> dict[str,
 
 
 def hrv_metrics(t_s: np.ndarray, rr_ms: np.ndarray,
-                spectral: SpectralParams | None = None) -> dict[str, float]:
+                spectral: SpectralParams | None = None,
+                autonomic_norms: AutonomicNorms | None = None) -> dict[str, float]:
     """Kubios's metric set of one stretch of beats (already corrected or not), flat:
     time domain, geometric, Welch and AR spectra, nonlinear and autonomic indices."""
     t = np.asarray(t_s, dtype=float)
@@ -132,7 +135,7 @@ def hrv_metrics(t_s: np.ndarray, rr_ms: np.ndarray,
     nl = nonlinear(rr)
     out.update({k: getattr(nl, k) for k in NONLINEAR_KEYS})
     si = stress_index(rr)
-    pns, sns = pns_sns(td.mean_rr_ms, td.rmssd_ms, nl.sd1_ms, nl.sd2_ms, si)
+    pns, sns = pns_sns(td.mean_rr_ms, td.rmssd_ms, nl.sd1_ms, nl.sd2_ms, si, autonomic_norms)
     out.update(pns_index=pns, sns_index=sns, stress_index=si)
     return out
 
@@ -153,7 +156,7 @@ def summarize(
     t, rr = correct_beats(t_s, rr_ms) if p.artifact_correction else (t_s, rr_ms)
 
     nan = float("nan")
-    metrics = hrv_metrics(t, rr, p.spectral)
+    metrics = hrv_metrics(t, rr, p.spectral, p.autonomic_norms)
 
     start = _recording_start(t, rr)
     c = p.coherence
