@@ -86,6 +86,7 @@ def test_a_simulated_session_from_start_to_summary(qtbot, make_window, tmp_path)
     assert summary.values["Ended"].text() == "stopped"
     assert int(summary.values["Beats"].text()) > 50
     assert summary.values["Achievement"].text() == window.feedback.achievement.text().split()[-1]
+    assert summary.values["Data quality"].text().startswith(("clean", "corrected", "time", "not"))
     summary.post.setValue(3)
     summary._save()
     (folder,) = sessions(tmp_path / "data")

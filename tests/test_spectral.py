@@ -7,20 +7,25 @@ from biofeedback.signal import SpectralParams, frequency_domain, smoothness_prio
 
 
 def straightforward_welch(t_s, rr_ms, fs=4.0, seg_s=300.0):
-    """Welch by hand: spline to 4 Hz, mean off, Hann segments at 50 %, averaged periodograms."""
+    """Welch by hand: spline to 4 Hz, the recording's mean off (not each segment's), Hann
+    segments at 50 %, averaged periodograms, bands integrated by the trapezoid rule over
+    lo <= f <= hi (Kubios's conventions)."""
     grid = t_s[0] + np.arange(int((t_s[-1] - t_s[0]) * fs) + 1) / fs
     x = CubicSpline(t_s, rr_ms, bc_type="natural")(grid)
+    x = x - x.mean()
     n = min(int(seg_s * fs), x.size)
     w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)  # periodic Hann
     step = n // 2
     segs = [x[i : i + n] for i in range(0, x.size - n + 1, step)]
-    p = np.mean([np.abs(np.fft.rfft((s - s.mean()) * w)) ** 2 for s in segs], axis=0)
+    p = np.mean([np.abs(np.fft.rfft(s * w, 1200)) ** 2 for s in segs], axis=0)
     p *= 2.0 / (fs * np.sum(w**2))
     p[0] /= 2
-    if n % 2 == 0:
-        p[-1] /= 2
-    f = np.fft.rfftfreq(n, 1 / fs)
-    band = lambda lo, hi: p[(f >= lo) & (f < hi)].sum() * (f[1] - f[0])  # noqa: E731
+    p[-1] /= 2
+    f = np.fft.rfftfreq(1200, 1 / fs)
+    def band(lo, hi):
+        m = (f >= lo - 1e-12) & (f <= hi + 1e-12)  # 45/300 is not exactly 0.15
+        return np.trapezoid(p[m], f[m])
+
     return band(0, 0.04), band(0.04, 0.15), band(0.15, 0.4)
 
 

@@ -23,7 +23,9 @@ from .common import PROG, UserError, jsonable
 def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
     a = sub.add_parser("analyze", parents=parents,
                        help="HRV summary of recordings, or per-window metrics",
-                       description="HRV summary per recording, or per-window metrics.")
+                       description="HRV summary per recording, or per-window metrics. "
+                       "Exit status 3 when a recording is not interpretable (> 10 % artifacts, "
+                       "too short, or bigeminy): its metrics are withheld.")
     a.add_argument("paths", nargs="+", metavar="PATH",
                    help="session folders, RR files, folders to walk or glob patterns "
                    "(quote them: 'study/**/*.csv')")
@@ -58,20 +60,68 @@ def _analysis_params(args: argparse.Namespace) -> AnalysisParams:
     )
 
 
+#: ``analyze`` exit status when a recording was analysed but is not interpretable.
+EXIT_NOT_INTERPRETABLE = 3
+
+_GRADE_TEXT = {
+    "clean": "clean (< 2 % artifacts): use as is",
+    "corrected": "corrected (2-5 % artifacts)",
+    "time_domain": "time domain only (5-10 % artifacts): spectra and nonlinear withheld",
+    "not_interpretable": "NOT INTERPRETABLE: every metric withheld",
+}
+
+
+def _num(value: float, fmt: str) -> str:
+    """``value`` formatted, or "–" when withheld / undefined (NaN)."""
+    return format(value, fmt) if value == value else "–"
+
+
 def _format_summary(path: str, s: dict[str, Any]) -> str:
     minutes, seconds = divmod(int(round(s["duration_s"])), 60)
+    head = f"{path}  ({s['n_beats']} beats, {minutes}:{seconds:02d} min)"
+    types = ", ".join(f"{name} {s[f'artifacts_{name}_pct']:.1f} %"
+                      for name in ("ectopic", "missed", "extra", "long", "short")
+                      if s.get(f"artifacts_{name}_pct"))
+    quality = [
+        f"  quality      {_GRADE_TEXT[s['quality_grade']]}"
+        + (f" ({s['quality_reason']})" if s["quality_reason"] else ""),
+        f"  artifacts    {s['artifacts_pct']:6.1f} % of beats" + (f" ({types})" if types else "")
+        + (f"; {s['corrected_beats']} corrected" if s["parameters"]["artifact_correction"]
+           else "; correction off"),
+    ]
+    if s["quality_grade"] == "not_interpretable":
+        return "\n".join([head, *quality])
+    n = _num
     level = int(coherence_level(s["coherence_ratio"]))
     level_text = f"{LEVEL_NAMES[level]} at challenge level 1" if level >= 0 else "n/a"
     return "\n".join([
-        f"{path}  ({s['n_beats']} beats, {minutes}:{seconds:02d} min)",
-        f"  heart rate   {s['mean_hr_bpm']:6.1f} bpm    mean RR {s['mean_rr_ms']:.0f} ms",
-        f"  RMSSD        {s['rmssd_ms']:6.1f} ms     SDNN {s['sdnn_ms']:.1f} ms, "
-        f"pNN50 {s['pnn50_pct']:.1f} %",
-        f"  LF / HF      {s['lf_ms2']:6.0f} / {s['hf_ms2']:.0f} ms²   LF/HF {s['lf_hf']:.2f}, "
-        f"LF peak {s['lf_peak_hz']:.3f} Hz, HF peak {s['hf_peak_hz']:.3f} Hz",
-        f"  coherence    {s['coherence_ratio']:6.2f}        ({level_text}), "
-        f"peak {s['coherence_peak_hz']:.3f} Hz",
-        f"  artifacts    {s['artifacts_pct']:6.1f} % of beats",
+        head,
+        f"  heart rate   {n(s['mean_hr_bpm'], '6.1f')} bpm    "
+        f"mean RR {n(s['mean_rr_ms'], '.0f')} ms, SD {n(s['sd_hr_bpm'], '.1f')}, "
+        f"min {n(s['min_hr_bpm'], '.0f')}, "
+        f"max {n(s['max_hr_bpm'], '.0f')} bpm",
+        f"  RMSSD        {n(s['rmssd_ms'], '6.1f')} ms     SDNN {n(s['sdnn_ms'], '.1f')} ms, "
+        f"SDSD {n(s['sdsd_ms'], '.1f')} ms, pNN50 {n(s['pnn50_pct'], '.1f')} % "
+        f"(NN50 {s['nn50']})",
+        f"  5-min        SDANN {n(s['sdann_ms'], '.1f')} ms, SDNN index "
+        f"{n(s['sdnn_index_ms'], '.1f')} ms",
+        f"  geometric    tri index {n(s['tri_index'], '.2f')}, TINN {n(s['tinn_ms'], '.0f')} ms",
+        f"  Welch        VLF {n(s['vlf_ms2'], '.0f')} / LF {n(s['lf_ms2'], '.0f')} / "
+        f"HF {n(s['hf_ms2'], '.0f')} ms² (total {n(s['total_power_ms2'], '.0f')}), "
+        f"LF/HF {n(s['lf_hf'], '.2f')}, LF peak {n(s['lf_peak_hz'], '.3f')} Hz, "
+        f"HF peak {n(s['hf_peak_hz'], '.3f')} Hz",
+        f"  AR (16)      VLF {n(s['ar_vlf_ms2'], '.0f')} / LF {n(s['ar_lf_ms2'], '.0f')} / "
+        f"HF {n(s['ar_hf_ms2'], '.0f')} ms² (total {n(s['ar_total_power_ms2'], '.0f')}), "
+        f"LF/HF {n(s['ar_lf_hf'], '.2f')}",
+        f"  nonlinear    SD1 {n(s['sd1_ms'], '.1f')} / SD2 {n(s['sd2_ms'], '.1f')} ms, "
+        f"ApEn {n(s['apen'], '.3f')}, SampEn {n(s['sampen'], '.3f')}, "
+        f"DFA α1 {n(s['dfa_alpha1'], '.2f')}, α2 {n(s['dfa_alpha2'], '.2f')}",
+        f"  autonomic    stress index {n(s['stress_index'], '.1f')}"
+        + (f", PNS {n(s['pns_index'], '.2f')}, SNS {n(s['sns_index'], '.2f')}"
+           if s["pns_index"] == s["pns_index"] else ""),
+        f"  coherence    {n(s['coherence_ratio'], '6.2f')}        ({level_text}), "
+        f"peak {n(s['coherence_peak_hz'], '.3f')} Hz",
+        *quality,
     ])
 
 
@@ -104,7 +154,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{len(rows) - failed} recordings analysed, {failed} failed: {args.csv}",
               file=sys.stderr)
-    return 1 if failed else 0
+    if failed:
+        return 1
+    unusable = [r["path"] for r in done if r["quality_grade"] == "not_interpretable"]
+    if unusable:
+        print(f"{PROG}: not interpretable: {', '.join(unusable)}", file=sys.stderr)
+        return EXIT_NOT_INTERPRETABLE
+    return 0
 
 
 def _batch(paths: list[str], params: AnalysisParams,

@@ -201,6 +201,10 @@ def _print_summary(result: SessionResult, out: TextIO = sys.stdout) -> None:
     if s.get("n_beats", 0) < 2:
         out.write(f"session {result.end_status}: no beats\n")
         return
+    if s.get("quality_grade") == "not_interpretable":
+        out.write(f"session {result.end_status}: {s['n_beats']} beats, not interpretable "
+                  f"({s.get('quality_reason')}): no HRV figures\n")
+        return
     known = lambda v, spec, unit="": (  # noqa: E731
         f"{v:{spec}}{unit}" if v is not None and math.isfinite(v) else "— (not enough data)")
     out.write(f"session {result.end_status}: {s['n_beats']} beats, mean HR "
@@ -210,6 +214,9 @@ def _print_summary(result: SessionResult, out: TextIO = sys.stdout) -> None:
     if s.get("time_high_pct") is not None:
         out.write(f" (high {s['time_high_pct']:.0f} %, medium {s['time_medium_pct']:.0f} %, "
                   f"low {s['time_low_pct']:.0f} %), achievement {s['achievement']}")
+    if s.get("quality_grade"):
+        out.write(f"; data quality {s['quality_grade'].replace('_', ' ')} "
+                  f"({s['artifacts_pct']:.1f} % artifacts)")
     out.write("\n")
     o = s.get("outcome") or {}
     if o.get("baseline_rmssd_ms") is not None and o.get("training_rmssd_ms") is not None:

@@ -186,7 +186,9 @@ def _session_sections(record: SessionRecord, protocol_name: str, deidentify: boo
                ("RMSSD", _fmt(s.get("rmssd_ms"), " ms")),
                ("Coherence (whole session)", _fmt(s.get("coherence_ratio"), "", 2)),
                ("Achievement", _fmt(s.get("achievement"))),
-               ("Artifacts", _fmt(s.get("artifacts_pct"), " %"))]
+               ("Artifacts", _fmt(s.get("artifacts_pct"), " %")),
+               ("Data quality", str(s.get("quality_grade") or "–").replace("_", " ")
+                + (f" ({s['quality_reason']})" if s.get("quality_reason") else ""))]
     results += [(f"Time in {n}", _fmt(s.get(f"time_{n}_pct"), " %", 0)) for n in LEVEL_NAMES]
     o = s.get("outcome") if isinstance(s.get("outcome"), dict) else {}
     if o:

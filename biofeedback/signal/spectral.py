@@ -4,10 +4,16 @@ Defaults follow the settings clinicians know from Kubios HRV (Tarvainen et al., 
 heart rate variability analysis software*, Comput Methods Programs Biomed 113:210-220, 2014)
 and the Task Force (1996) bands:
 
-* RR resampled by a cubic spline at 4 Hz, mean removed;
-* Welch periodogram, 300 s Hann segments, 50 % overlap (the whole series when shorter);
-* VLF 0-0.04 Hz, LF 0.04-0.15 Hz, HF 0.15-0.4 Hz; powers in ms², integrated as
-  ``sum(psd) * df`` over ``lo <= f < hi``;
+* RR resampled by a cubic spline at 4 Hz, the mean of the *whole* series removed (not the
+  mean of each Welch segment: a segment's offset from the recording's mean is slow variation
+  and belongs to VLF, as in Kubios);
+* Welch periodogram, 300 s Hann segments, 50 % overlap (the whole series when shorter), on a
+  grid of 300 points per Hz;
+* VLF 0-0.04 Hz, LF 0.04-0.15 Hz, HF 0.15-0.4 Hz; powers in ms², integrated by the trapezoid
+  rule over ``lo <= f <= hi`` (Kubios's integration: it reproduces Kubios 3.1's band powers on
+  NSRDB hours 1-5 within 0.25 %, tests/test_kubios_parity.py), total power = VLF + LF + HF;
+* an autoregressive spectrum (:func:`ar_psd`): Burg's method, order 16, over the whole
+  resampled series (Kubios's AR spectrum);
 * optional smoothness-priors detrending (Tarvainen, Ranta-aho & Karjalainen, *An advanced
   detrending method with application to HRV analysis*, IEEE TBME 49:172-175, 2002), λ = 500.
 """
@@ -38,6 +44,8 @@ class SpectralParams:
     overlap: float = 0.5  # Welch segment overlap, fraction
     detrend: str = "none"  # "none" or "smoothness_priors"
     smoothness_lambda: float = 500.0
+    points_per_hz: float = 300.0  # frequency grid of the Welch and AR spectra
+    ar_order: int = 16
     bands_hz: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(BANDS_HZ))
 
 
@@ -99,13 +107,17 @@ def smoothness_priors_detrend(x: np.ndarray, lam: float = 500.0) -> np.ndarray:
 
 
 def welch_psd(
-    x: np.ndarray, fs_hz: float, segment_s: float = 300.0, overlap: float = 0.5
+    x: np.ndarray, fs_hz: float, segment_s: float = 300.0, overlap: float = 0.5,
+    points_per_hz: float = 300.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One-sided Welch PSD of an evenly sampled series (units²/Hz), Hann segments, mean removed.
+    """One-sided Welch PSD of an evenly sampled series (units²/Hz), Hann segments.
 
-    A series shorter than one segment is analysed as a single segment.
+    The mean of the whole series is removed, not each segment's (Kubios; segment means are
+    VLF power). A series shorter than one segment is analysed as a single segment, zero-padded
+    to ``points_per_hz`` frequencies per Hz.
     """
     x = np.asarray(x, dtype=float)
+    x = x - x.mean()
     nperseg = min(int(round(segment_s * fs_hz)), x.size)
     return sps.welch(
         x,
@@ -113,9 +125,47 @@ def welch_psd(
         window="hann",
         nperseg=nperseg,
         noverlap=int(round(nperseg * overlap)),
-        detrend="constant",
+        nfft=max(nperseg, int(round(points_per_hz * fs_hz))),
+        detrend=False,
         scaling="density",
     )
+
+
+def burg_ar(x: np.ndarray, order: int) -> tuple[np.ndarray, float]:
+    """Autoregressive model of ``x`` by Burg's method: ``(a, noise_variance)``, ``a[0] = 1``.
+
+    Burg JP, *Maximum entropy spectral analysis*, 1967; the recursion as in Kay & Marple,
+    Proc IEEE 69:1380-1419, 1981. The loop runs over the model order, each step vectorised.
+    """
+    x = np.asarray(x, dtype=float)
+    fwd = x[1:].copy()
+    bwd = x[:-1].copy()
+    a = np.array([1.0])
+    var = float(np.sum(x * x) / x.size)
+    # Element-wise sums rather than np.dot: BLAS threads gain nothing on vectors this short and
+    # stall on a busy machine.
+    for _ in range(order):
+        k = -2.0 * np.sum(fwd * bwd) / (np.sum(fwd * fwd) + np.sum(bwd * bwd))
+        a = np.concatenate((a, [0.0]))
+        a = a + k * a[::-1]
+        var *= 1.0 - k * k
+        fwd, bwd = (fwd + k * bwd)[1:], (bwd + k * fwd)[:-1]
+    return a, var
+
+
+def ar_psd(
+    x: np.ndarray, fs_hz: float, order: int = 16, points_per_hz: float = 300.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided AR spectrum (units²/Hz) of an evenly sampled series, mean removed, from 0 to
+    ``fs/2`` at ``points_per_hz``: ``2 σ² / (fs |A(f)|²)``, the DC value not doubled (as a
+    one-sided periodogram; Kubios's AR spectrum has the same convention)."""
+    x = np.asarray(x, dtype=float)
+    a, var = burg_ar(x - x.mean(), order)
+    f_hz = np.arange(int(np.floor(fs_hz / 2 * points_per_hz)) + 1) / points_per_hz
+    _, h = sps.freqz(1.0, a, worN=f_hz, fs=fs_hz)
+    psd = 2.0 * var / fs_hz * np.abs(h) ** 2
+    psd[0] /= 2.0
+    return f_hz, psd
 
 
 def lomb_scargle_psd(
@@ -135,9 +185,12 @@ def lomb_scargle_psd(
 
 
 def band_power(f_hz: np.ndarray, psd: np.ndarray, lo_hz: float, hi_hz: float) -> float:
-    """Power in ``lo <= f < hi`` as ``sum(psd) * df`` (evenly spaced ``f_hz``)."""
-    df = f_hz[1] - f_hz[0]
-    return float(psd[(f_hz >= lo_hz) & (f_hz < hi_hz)].sum() * df)
+    """Power in ``lo <= f <= hi`` by the trapezoid rule (Kubios's integration)."""
+    eps = 1e-9 * (f_hz[1] - f_hz[0])
+    mask = (f_hz >= lo_hz - eps) & (f_hz <= hi_hz + eps)
+    if mask.sum() < 2:
+        return 0.0
+    return float(np.trapezoid(psd[mask], f_hz[mask]))
 
 
 def band_peak(f_hz: np.ndarray, psd: np.ndarray, lo_hz: float, hi_hz: float) -> float:
@@ -168,7 +221,7 @@ def spectrum(
         x = smoothness_priors_detrend(x, p.smoothness_lambda)
     elif p.detrend != "none":
         raise ValueError(f"unknown detrending {p.detrend!r} (use 'none' or 'smoothness_priors')")
-    return welch_psd(x, p.fs_hz, p.segment_s, p.overlap)
+    return welch_psd(x, p.fs_hz, p.segment_s, p.overlap, p.points_per_hz)
 
 
 def frequency_domain(
@@ -195,3 +248,42 @@ def frequency_domain(
         f_hz=f_hz,
         psd_ms2_hz=psd,
     )
+
+
+def band_metrics(
+    f_hz: np.ndarray, psd: np.ndarray, bands_hz: dict[str, tuple[float, float]] | None = None,
+    prefix: str = "",
+) -> dict[str, float]:
+    """Kubios's frequency-domain set from one spectrum, keys prefixed by ``prefix``:
+    ``vlf_ms2, lf_ms2, hf_ms2, total_power_ms2`` (VLF + LF + HF), ``*_log`` (natural log of the
+    power), ``*_pct`` (% of total), ``lf_nu, hf_nu`` (% of LF + HF), ``lf_hf`` and the peak
+    frequencies ``*_peak_hz`` (Task Force 1996; Tarvainen et al. 2014)."""
+    bands = bands_hz or BANDS_HZ
+    power = {name: band_power(f_hz, psd, lo, hi) for name, (lo, hi) in bands.items()}
+    total = sum(power.values())
+    out: dict[str, float] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, value in power.items():
+            out[f"{prefix}{name}_ms2"] = value
+        out[f"{prefix}total_power_ms2"] = total
+        for name, value in power.items():
+            out[f"{prefix}{name}_log"] = float(np.log(value)) if value > 0 else np.nan
+            out[f"{prefix}{name}_pct"] = float(np.divide(100.0 * value, total))
+        lf, hf = power["lf"], power["hf"]
+        out[f"{prefix}lf_nu"] = float(np.divide(100.0 * lf, lf + hf))
+        out[f"{prefix}hf_nu"] = float(np.divide(100.0 * hf, lf + hf))
+        out[f"{prefix}lf_hf"] = float(np.divide(lf, hf))
+    for name, (lo, hi) in bands.items():
+        out[f"{prefix}{name}_peak_hz"] = band_peak(f_hz, psd, lo, hi)
+    return out
+
+
+def ar_spectrum(
+    t_s: np.ndarray, rr_ms: np.ndarray, params: SpectralParams | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """AR spectrum (ms²/Hz) of an RR series: resampled as for Welch, then :func:`ar_psd`."""
+    p = params or SpectralParams()
+    _, x = resample_rr(t_s, rr_ms, p.fs_hz)
+    if p.detrend == "smoothness_priors":
+        x = smoothness_priors_detrend(x, p.smoothness_lambda)
+    return ar_psd(x, p.fs_hz, p.ar_order, p.points_per_hz)

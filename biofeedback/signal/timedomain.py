@@ -129,3 +129,58 @@ def windowed_time_domain(
             pnn50_pct=np.where(nd > 0, 100.0 * n50 / nd, np.nan),
             mean_hr_bpm=np.where(n > 0, hr_sum / n, np.nan),
         )
+
+
+def heart_rate_stats(rr_ms: np.ndarray) -> dict[str, float]:
+    """Kubios's heart-rate figures: mean HR from the mean RR (``60000 / mean RR``), the SD of
+    the beat-by-beat HR ``60000 / RR`` (``ddof=1``), and min / max HR of single beats
+    (Kubios's "min/max HR as average of 1 beat"), bpm."""
+    rr = np.asarray(rr_ms, dtype=float)
+    if rr.size == 0:
+        return dict.fromkeys(("mean_hr_bpm", "sd_hr_bpm", "min_hr_bpm", "max_hr_bpm"), np.nan)
+    hr = 60000.0 / rr
+    return {
+        "mean_hr_bpm": float(60000.0 / rr.mean()),
+        "sd_hr_bpm": float(hr.std(ddof=1)) if rr.size > 1 else np.nan,
+        "min_hr_bpm": float(hr.min()),
+        "max_hr_bpm": float(hr.max()),
+    }
+
+
+def successive_stats(t_s: np.ndarray, rr_ms: np.ndarray) -> dict[str, float]:
+    """SDSD (ms, ``ddof=1``) and NN50 (count of ``|ΔRR| > 50 ms``) over the successive
+    differences that do not span a gap (Task Force 1996)."""
+    rr = np.asarray(rr_ms, dtype=float)
+    d = np.diff(rr)[valid_differences(t_s, rr)]
+    return {
+        "sdsd_ms": float(d.std(ddof=1)) if d.size > 1 else np.nan,
+        "nn50": int(np.sum(np.abs(d) > 50.0)),
+    }
+
+
+def segment_stats(
+    t_s: np.ndarray, rr_ms: np.ndarray, t_start_s: float = 0.0, segment_s: float = 300.0
+) -> dict[str, float]:
+    """SDANN and SDNN index (ms) over consecutive ``segment_s`` segments from ``t_start_s``
+    (Task Force 1996: 5-minute segments): the SD of the segments' mean RR and the mean of their
+    SDNNs. Only segments at least half full count (a stub at the end would weigh as much as a
+    whole segment). NaN with fewer than two such segments."""
+    t = np.asarray(t_s, dtype=float)
+    rr = np.asarray(rr_ms, dtype=float)
+    if rr.size < 2:
+        return {"sdann_ms": np.nan, "sdnn_index_ms": np.nan}
+    seg = np.floor((t - t_start_s) / segment_s).astype(int)
+    seg -= seg.min()
+    n = np.bincount(seg).astype(float)
+    s1 = np.bincount(seg, rr)
+    centre = rr.mean()
+    s2 = np.bincount(seg, (rr - centre) ** 2)
+    s1c = s1 - n * centre
+    covered = np.bincount(seg, rr) / 1000.0
+    full = (covered >= 0.5 * segment_s) & (n > 1)
+    if full.sum() < 2:
+        return {"sdann_ms": np.nan, "sdnn_index_ms": np.nan}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = s1[full] / n[full]
+        sds = np.sqrt(np.maximum((s2[full] - s1c[full] ** 2 / n[full]) / (n[full] - 1), 0.0))
+    return {"sdann_ms": float(means.std(ddof=1)), "sdnn_index_ms": float(sds.mean())}

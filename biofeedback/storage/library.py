@@ -123,7 +123,8 @@ def _summary_of(record) -> dict[str, Any]:
     from ..signal import summarize
 
     s = summarize(t, rr)
-    return {k: s[k] for k in ("n_beats", "mean_hr_bpm", "rmssd_ms", "coherence_ratio")}
+    return {k: s[k] for k in ("n_beats", "mean_hr_bpm", "rmssd_ms", "coherence_ratio",
+                              "artifacts_pct", "quality_grade", "quality_reason")}
 
 
 class Library:

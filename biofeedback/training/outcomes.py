@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..signal.coherence import LEVEL_NAMES
+from ..signal.quality import grade
 from ..signal.timedomain import time_domain
 from ..storage.library import Library
 from ..storage.session import read_session
@@ -47,9 +48,16 @@ def step_summaries(t_s: np.ndarray, rr_ms: np.ndarray, clean: np.ndarray,
             continue
         td = time_domain(rr_ms[beats], clean[beats], t_s[beats])
         windows = coh[(coh[:, 0] >= start) & (coh[:, 0] < end) & (coh[:, 3] >= 0)]
-        row: dict[str, Any] = {"minutes": (min(end, float(t_s[-1])) - start) / 60.0,
-                               "rmssd_ms": _finite(td.rmssd_ms),
-                               "mean_hr_bpm": _finite(td.mean_hr_bpm),
+        minutes = (min(end, float(t_s[-1])) - start) / 60.0
+        # The step's data quality: beats the live filter did not pass (signal.quality).
+        artifacts_pct = 100.0 * float(np.mean(~np.asarray(clean[beats], bool)))
+        quality = str(grade(artifacts_pct, int(np.count_nonzero(beats)), minutes * 60.0))
+        usable = quality != "not_interpretable"
+        row: dict[str, Any] = {"minutes": minutes,
+                               "rmssd_ms": _finite(td.rmssd_ms) if usable else None,
+                               "mean_hr_bpm": _finite(td.mean_hr_bpm) if usable else None,
+                               "artifacts_pct": artifacts_pct,
+                               "quality_grade": quality,
                                "coherence": _finite(windows[:, 1].mean()) if len(windows)
                                else None,
                                "hr_peak_bpm": _finite(np.median(windows[:, 2]) * 60.0)

@@ -327,7 +327,10 @@ def session_summary(t_s: np.ndarray, rr_ms: np.ndarray, clean: np.ndarray,
         s = summarize(t_s, rr_ms)
         out.update({k: s[k] for k in ("mean_hr_bpm", "rmssd_ms", "sdnn_ms", "lf_ms2",
                                       "hf_ms2", "coherence_ratio", "coherence_peak_hz",
-                                      "artifacts_pct")})
+                                      "artifacts_pct", "artifacts_ectopic_pct",
+                                      "artifacts_missed_pct", "artifacts_extra_pct",
+                                      "artifacts_long_pct", "artifacts_short_pct",
+                                      "corrected_beats", "quality_grade", "quality_reason")})
     levels = np.asarray(coherence, dtype=float).reshape(-1, 4)[:, 3]
     scored = levels[levels >= 0]
     for i, name in enumerate(LEVEL_NAMES):

@@ -45,7 +45,11 @@ class SummaryDialog(QDialog):
                 ("Mean heart rate", _num(s.get("mean_hr_bpm"), ".1f", " bpm")),
                 ("RMSSD", _num(s.get("rmssd_ms"), ".1f", " ms")),
                 ("Coherence", _num(s.get("coherence_ratio"), ".2f")),
-                ("Achievement", str(s.get("achievement", 0)))]
+                ("Achievement", str(s.get("achievement", 0))),
+                ("Data quality", (s.get("quality_grade") or "–").replace("_", " ")
+                 + (f" ({s['quality_reason']})" if s.get("quality_reason") else "")
+                 + (f", {s['artifacts_pct']:.1f} % artifacts"
+                    if s.get("artifacts_pct") is not None else ""))]
         rows += [(f"Time in {name}", _num(s.get(f"time_{name}_pct"), ".0f", " %"))
                  for name in LEVEL_NAMES]
         if s.get("breathing_bpm") is not None:
