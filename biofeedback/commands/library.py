@@ -18,7 +18,6 @@ from ..storage.paths import data_dir, sessions_dir
 from ..storage.rrfiles import read_rr
 from ..storage.session import SessionWriter, read_session
 from ..training.protocols import unpaced_protocol
-from ..training.session import SessionRunner, SessionSettings
 from .common import UserError, jsonable
 from .record import _rating
 
@@ -99,6 +98,8 @@ def run_rate(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from ..training.session import SessionRunner, SessionSettings
+
     rec = read_rr(args.file, units=args.units, column=args.column)
     root = data_dir(args.data_dir)
     path = Path(args.file)
