@@ -9,18 +9,23 @@ measured in the same run (issue 13).
   PySide6 window measured the same way (target <= 1 s).
 
 Each figure is the best of N runs, taken round-robin so that the load of a shared machine
-touches every command alike. The first frame needs an X server: Xvfb is started when
-DISPLAY is unset (and skipped with a note when there is none, or when Qt cannot open it).
+touches every command alike; the CPU time (user + system) beside the wall time is what the
+process itself spent, which the other users of the machine disturb far less. The first
+frame needs an X server: Xvfb is started when DISPLAY is unset (and the figure is skipped
+with a note when there is none, or when Qt cannot open it).
 """
 
 from __future__ import annotations
 
+import compileall
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +44,7 @@ class Probe(QObject):
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.Paint and obj.isWidgetType() and obj.isVisible():
             app.removeEventFilter(self)
-            print(f"{time.time():.6f}", flush=True)
+            print(f"{time.time():.6f} {time.process_time():.6f}", flush=True)
             QTimer.singleShot(0, lambda: [w.close() for w in app.topLevelWidgets()])
         return False
 
@@ -62,34 +67,52 @@ sys.exit(main(["gui", "--source", "sim", "--quit-after", "20"]))
 """
 
 
-def wall_s(argv: list[str], env: dict[str, str], codes: tuple[int, ...] = (0, 1)) -> float:
-    t0 = time.perf_counter()
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def whole_run(argv: list[str], env: dict[str, str],
+              codes: tuple[int, ...] = (0, 1)) -> tuple[float, float]:
+    """Wall and CPU seconds of one process run to its end."""
+    cpu0, t0 = children_cpu_s(), time.perf_counter()
     run = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          timeout=120)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, children_cpu_s() - cpu0
     if run.returncode not in codes:
         raise RuntimeError(f"{' '.join(argv)} failed: {run.stderr.decode()[-300:]}")
-    return elapsed
+    return elapsed, cpu
 
 
-def first_paint_s(code: str, env: dict[str, str]) -> float:
-    """Seconds from starting a process to its first painted widget."""
+def first_paint(code: str, env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds from starting a process to its first painted widget, and the CPU
+    seconds it had spent by then."""
     t0 = time.time()
     run = subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True,
                          timeout=60)
-    lines = run.stdout.split()
-    if not lines:
+    fields = run.stdout.split()
+    if len(fields) < 2:
         raise RuntimeError(f"no frame painted: {run.stderr.strip()[-300:]}")
-    return float(lines[0]) - t0
+    return float(fields[0]) - t0, float(fields[1])
 
 
-def best_of(jobs: dict[str, object], runs: int) -> dict[str, float]:
-    """Round-robin ``runs`` times over ``jobs`` (callables returning seconds); the minimum."""
-    times: dict[str, list[float]] = {name: [] for name in jobs}
+def best_of(jobs: dict[str, Callable[[], tuple[float, float]]],
+            runs: int) -> dict[str, tuple[float, float]]:
+    """Round-robin ``runs`` times over ``jobs``; the least wall and the least CPU time."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in jobs}
     for _ in range(runs):
         for name, job in jobs.items():
             times[name].append(job())
-    return {name: min(values) for name, values in times.items()}
+    return {name: (min(w for w, _ in v), min(c for _, c in v)) for name, v in times.items()}
+
+
+def report(title: str, best: dict[str, tuple[float, float]], base: str) -> None:
+    wall0, cpu0 = best[base]
+    width = max(map(len, best))
+    print(f"\n{title}\n  {'':{width}}  {'wall':>8} {'ratio':>6}  {'CPU':>8} {'ratio':>6}")
+    for name, (wall, cpu) in best.items():
+        print(f"  {name:{width}}  {wall * 1000:6.0f} ms {wall / wall0:5.2f}x  "
+              f"{cpu * 1000:6.0f} ms {cpu / cpu0:5.2f}x")
 
 
 def quick_commands(env: dict[str, str]) -> None:
@@ -103,11 +126,10 @@ def quick_commands(env: dict[str, str]) -> None:
         "biofeedback gui --check": [*cli, "gui", "--check"],
     }
     # Without a display the check answers in one line with status 2: as quick a command.
-    best = best_of({k: (lambda a=a: wall_s(a, env, (0, 1, 2))) for k, a in jobs.items()}, RUNS)
-    base = best['python -c "import numpy"']
-    print(f"\nstart-up, best of {RUNS} (target <= 2.5x bare `import numpy`)")
-    for name, seconds in best.items():
-        print(f"  {name:28} {seconds * 1000:7.0f} ms  {seconds / base:5.2f}x")
+    best = best_of({k: (lambda a=a: whole_run(a, env, (0, 1, 2))) for k, a in jobs.items()},
+                   RUNS)
+    report(f"start-up, best of {RUNS} (target <= 2.5x bare `import numpy`)", best,
+           'python -c "import numpy"')
 
 
 def whole_analysis(env: dict[str, str]) -> None:
@@ -123,11 +145,9 @@ def whole_analysis(env: dict[str, str]) -> None:
              "--csv", str(out)],
     }
     runs = max(3, RUNS // 3)
-    best = best_of({k: (lambda a=a: wall_s(a, env)) for k, a in jobs.items()}, runs)
-    base = best['python -c "import numpy, scipy.linalg, scipy.fft"']
-    print(f"\nwhole process, best of {runs} (target <= 2x the bare SciPy imports)")
-    for name, seconds in best.items():
-        print(f"  {name:52} {seconds:6.2f} s  {seconds / base:5.2f}x")
+    best = best_of({k: (lambda a=a: whole_run(a, env)) for k, a in jobs.items()}, runs)
+    report(f"whole process, best of {runs} (target <= 2x the bare SciPy imports)", best,
+           'python -c "import numpy, scipy.linalg, scipy.fft"')
 
 
 def start_xvfb(env: dict[str, str]) -> subprocess.Popen | None:
@@ -161,13 +181,10 @@ def first_frame(env: dict[str, str]) -> None:
             print(f"\nfirst frame: skipped, {check.stderr.strip()}")
             return
         runs = max(3, RUNS // 2)
-        best = best_of({"bare PySide6 window": lambda: first_paint_s(BARE_WINDOW, env),
-                        "biofeedback gui": lambda: first_paint_s(APP_WINDOW, env)}, runs)
-        base = best["bare PySide6 window"]
-        print(f"\nfirst frame (process start -> first paint on {env['DISPLAY']}), best of "
-              f"{runs} (target <= 1 s)")
-        for name, seconds in best.items():
-            print(f"  {name:28} {seconds * 1000:7.0f} ms  {seconds / base:5.2f}x")
+        best = best_of({"bare PySide6 window": lambda: first_paint(BARE_WINDOW, env),
+                        "biofeedback gui": lambda: first_paint(APP_WINDOW, env)}, runs)
+        report(f"first frame (process start -> first paint on {env['DISPLAY']}), best of "
+               f"{runs} (target <= 1 s)", best, "bare PySide6 window")
     finally:
         if server is not None:
             server.terminate()
@@ -175,6 +192,9 @@ def first_frame(env: dict[str, str]) -> None:
 
 
 def main() -> None:
+    # Byte-compiled as pip installs it (PYTHONDONTWRITEBYTECODE, set here, would otherwise
+    # have every run compile the package from source).
+    compileall.compile_dir(ROOT / "biofeedback", quiet=1)
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "BIOFEEDBACK_HOME": home, "XDG_CONFIG_HOME": home}
         quick_commands(env)

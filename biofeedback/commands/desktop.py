@@ -1,6 +1,6 @@
 """``biofeedback install-desktop``: a menu entry and icon for this user (freedesktop.org).
 
-The entry follows the Desktop Entry Specification 1.5 and the icon the Icon Theme
+The entry follows the Desktop Entry Specification (version 1.4 keys) and the icon the Icon Theme
 Specification (``hicolor/scalable/apps``), both under ``$XDG_DATA_HOME`` (default
 ``~/.local/share``), as the XDG Base Directory Specification places per-user data.
 """
@@ -80,7 +80,7 @@ def desktop_entry(command: list[str]) -> str:
     return "\n".join([
         "[Desktop Entry]",
         "Type=Application",
-        "Version=1.5",
+        "Version=1.4",
         "Name=Biofeedback",
         "GenericName=HRV Biofeedback",
         "Comment=Live heart-rate variability, paced breathing and coherence feedback",

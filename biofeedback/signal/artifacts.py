@@ -26,8 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import interpolate, ndimage
 
+from ._scipy import interpolate, ndimage
 from .windows import beat_times
 
 ALPHA = 5.2

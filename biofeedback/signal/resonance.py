@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import interpolate
-from scipy import signal as sps
 
+from ._scipy import interpolate
+from ._scipy import signal as sps
 from .coherence import CoherenceParams, coherence
 from .spectral import BANDS_HZ
 
