@@ -5,8 +5,8 @@ and aborting the process (exit 134); its xcb message names ``libxcb-cursor0`` wh
 missing. This module finds out first, with the standard library only: which platform
 plugin Qt will try (``QT_QPA_PLATFORM``, else Wayland when a Wayland session is announced,
 then X11), whether that display answers (``xcb_connect`` through ctypes; a socket connect
-for Wayland) and whether the plugin's shared libraries load (``dlopen``; on failure ``ldd``
-lists every missing one, mapped to the Debian/Ubuntu packages that ship them).
+for Wayland) and whether the plugin's shared libraries resolve (``ldd``, which lists every
+missing one, mapped to the Debian/Ubuntu packages that ship them; ``dlopen`` without it).
 """
 
 from __future__ import annotations
@@ -198,31 +198,34 @@ def check_platform(name: str, env: Mapping[str, str], dirs: Sequence[Path],
 def plugin_problem(name: str, plugin: Path, env: Mapping[str, str] | None = None) -> str | None:
     """None when ``plugin`` loads here; else which libraries are missing and how to get them.
 
-    The in-process ``dlopen`` loads what Qt loads next anyway; only when it fails does
-    ``ldd`` (run with ``env``) list all the missing libraries at once.
+    ``ldd`` (run with ``env``) resolves the plugin in a fresh process and lists every missing
+    library at once; where there is no ``ldd`` (not glibc), a ``dlopen`` here names the first.
     """
-    try:
-        ctypes.CDLL(str(plugin))
-        return None
-    except OSError as exc:
-        error = str(exc)
-    missing = missing_libraries(plugin, env) or _named_in(error)
-    if not missing:
-        return f"Qt's {name} platform plugin {plugin} cannot load: {error}"
-    return missing_message(name, missing)
+    missing = missing_libraries(plugin, env)
+    if missing is None:
+        try:
+            ctypes.CDLL(str(plugin))
+            return None
+        except OSError as exc:
+            missing = _named_in(str(exc))
+            if not missing:
+                return f"Qt's {name} platform plugin {plugin} cannot load: {exc}"
+    return missing_message(name, missing) if missing else None
 
 
-def missing_libraries(plugin: Path, env: Mapping[str, str] | None = None) -> list[str]:
-    """The shared libraries ``ldd`` cannot find for ``plugin`` (empty without ``ldd``)."""
+def missing_libraries(plugin: Path, env: Mapping[str, str] | None = None) -> list[str] | None:
+    """The shared libraries ``ldd`` cannot find for ``plugin``; None without a usable ``ldd``."""
     ldd = shutil.which("ldd")
     if ldd is None:
-        return []
+        return None
     try:
-        out = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, timeout=20,
-                             env=None if env is None else dict(env)).stdout
+        run = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, timeout=20,
+                             env=None if env is None else dict(env))
     except (OSError, subprocess.SubprocessError):
-        return []
-    return parse_ldd(out)
+        return None
+    if run.returncode != 0 and "=>" not in run.stdout:
+        return None  # not a dynamic executable for this ldd: let dlopen decide
+    return parse_ldd(run.stdout)
 
 
 def parse_ldd(text: str) -> list[str]:
