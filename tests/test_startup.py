@@ -72,3 +72,21 @@ def test_the_window_stack_imports_without_scipy(env):
     run = subprocess.run([sys.executable, "-c", code], env={**env, "QT_QPA_PLATFORM":
                          "offscreen"}, capture_output=True, text=True, timeout=120)
     assert run.stdout.strip() == "[]", run.stderr
+
+
+def test_a_live_session_has_scipy_loaded_before_its_clock_starts(env, tmp_path):
+    """Imported on first use, SciPy would stall the first seconds of a live session."""
+    code = ("import asyncio, sys\n"
+            "from pathlib import Path\n"
+            "from biofeedback.training.launch import SessionPlan, open_session\n"
+            "before = 'scipy.signal' in sys.modules\n"
+            "async def main():\n"
+            "    opened = await open_session(SessionPlan(duration_s=1), Path(sys.argv[1]))\n"
+            "    loaded = 'scipy.signal' in sys.modules\n"
+            "    await opened.source.close()\n"
+            "    opened.writer.close('stopped')\n"
+            "    return loaded\n"
+            "print(before, asyncio.run(main()))")
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "data")], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.stdout.split() == ["False", "True"], run.stderr

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._scipy import interpolate, ndimage
+from .lazy_scipy import interpolate, ndimage
 from .windows import beat_times
 
 ALPHA = 5.2

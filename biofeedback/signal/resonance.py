@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._scipy import interpolate
-from ._scipy import signal as sps
 from .coherence import CoherenceParams, coherence
+from .lazy_scipy import interpolate
+from .lazy_scipy import signal as sps
 from .spectral import BANDS_HZ
 
 GRID_HZ = 4.0

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._scipy import interpolate, linalg
-from ._scipy import signal as sps
+from .lazy_scipy import interpolate, linalg
+from .lazy_scipy import signal as sps
 
 #: Task Force (1996) frequency bands, Hz.
 BANDS_HZ: dict[str, tuple[float, float]] = {

@@ -3,7 +3,8 @@
 ``scipy.signal`` alone costs several times ``import numpy`` (it pulls in scipy.stats,
 scipy.optimize, scipy.special); the command line's quick commands and the window's first
 frame need none of SciPy, so the signal modules name these stand-ins instead of importing
-SciPy at their top (issue 13: nothing heavy at import time).
+SciPy at their top (issue 13: nothing heavy at import time). A live session calls
+:func:`load_all` before its clock starts, so that the first analysis does not stall it.
 """
 
 from __future__ import annotations
@@ -33,3 +34,9 @@ interpolate = LazyModule("scipy.interpolate")
 linalg = LazyModule("scipy.linalg")
 ndimage = LazyModule("scipy.ndimage")
 signal = LazyModule("scipy.signal")
+
+
+def load_all() -> None:
+    """Import all of them now (before a session clock starts)."""
+    for module in (fft, interpolate, linalg, ndimage, signal):
+        importlib.import_module(module._name)
