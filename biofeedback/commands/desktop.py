@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from importlib import resources
 from pathlib import Path
 
 from .common import UserError
@@ -34,6 +33,8 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from importlib import resources  # (tempfile, zipfile: not for every start-up)
+
     if sys.platform == "darwin" or sys.platform.startswith("win"):
         raise UserError("menu entries are a freedesktop.org (Linux, BSD) feature; on macOS "
                         "and Windows start the window with `biofeedback` from a terminal")
