@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from .. import __version__
-from ..devices.replay import ReplaySource
-from ..devices.source import SessionClock
 from ..storage.export import FORMATS, export_session
 from ..storage.library import Library
 from ..storage.paths import data_dir, sessions_dir
@@ -98,6 +95,10 @@ def run_rate(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..devices.replay import ReplaySource
+    from ..devices.source import SessionClock
     from ..training.session import SessionRunner, SessionSettings
 
     rec = read_rr(args.file, units=args.units, column=args.column)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import signal
 import sys
@@ -11,8 +10,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..devices.replay import ReplaySource
-from ..devices.source import SessionClock
 from ..storage.paths import data_dir
 from ..storage.session import MetricsFile
 from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
@@ -172,6 +169,8 @@ def _print_summary(result: SessionResult, out: TextIO = sys.stdout) -> None:
 
 
 async def _run(runner: SessionRunner) -> SessionResult:
+    import asyncio
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runner.stop)
@@ -190,6 +189,8 @@ def _attach_lsl(runner: SessionRunner, enabled: bool) -> None:
 
 
 def run_record(args: argparse.Namespace) -> int:
+    import asyncio
+
     from ..training.launch import PlanError, SessionPlan, finish_session, prepare
 
     root = data_dir(args.data_dir)
@@ -253,6 +254,10 @@ def _what_if(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_replay(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..devices.replay import ReplaySource
+    from ..devices.source import SessionClock
     from ..training.session import replay_runner
 
     source = ReplaySource.open(args.path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +53,8 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
 
 
 def run_rf(args: argparse.Namespace) -> int:
+    import asyncio
+
     from ..training.assessment import assess_record
     from ..training.launch import SessionPlan
 
