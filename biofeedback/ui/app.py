@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import threading
 from importlib import resources
 
+from ..signal.lazy_scipy import load_all
 from ..storage.paths import data_dir
 
 ORGANISATION = APPLICATION = "biofeedback"
@@ -32,6 +34,8 @@ def run_gui(args: argparse.Namespace) -> int:
     window = MainWindow(root, prefs, source=args.source, speed=args.speed)
     window.resize(1440, 900)
     window.show()
+    # The analysis's SciPy loads behind the first frame, so that Start does not wait for it.
+    QTimer.singleShot(0, lambda: threading.Thread(target=load_all, daemon=True).start())
     if args.quit_after:
         QTimer.singleShot(int(args.quit_after * 1000), window.close)
     status = app.exec()
