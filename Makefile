@@ -19,6 +19,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
+	@$(BIN)/biofeedback gui --check
 	$(BIN)/biofeedback gui --source sim
 
 analyze: $(VENV)/.installed-run
@@ -33,6 +34,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/gui.py
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/validation.py
+	$(BIN)/python bench/startup.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check biofeedback tests bench

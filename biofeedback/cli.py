@@ -8,19 +8,30 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from . import __version__
-from .commands import analyze, devices, gui, library, record, report, resonance
-from .commands.common import PROG, UserError
-from .devices.source import SourceError
-from .storage.export import ExportError
-from .storage.library import LibraryError
-from .storage.rrfiles import RecordingError
-from .storage.session import SessionWriteError
-from .storage.tables import OutputError
-from .training.launch import PlanError
+from .commands import analyze, desktop, devices, gui, library, record, report, resonance
+from .commands.common import PROG
 
-#: Errors that are the user's input or environment, reported in one line.
-USER_ERRORS = (UserError, OutputError, RecordingError, SourceError, SessionWriteError,
-               LibraryError, ExportError, PlanError)
+#: Errors that are the user's input or environment, reported in one line: (module, class).
+#: Looked up only among the modules already imported (one not imported raised nothing), so
+#: that start-up imports no command's implementation.
+USER_ERRORS = (
+    ("biofeedback.commands.common", "UserError"),
+    ("biofeedback.storage.tables", "OutputError"),
+    ("biofeedback.storage.rrfiles", "RecordingError"),
+    ("biofeedback.devices.source", "SourceError"),
+    ("biofeedback.storage.session", "SessionWriteError"),
+    ("biofeedback.storage.library", "LibraryError"),
+    ("biofeedback.storage.export", "ExportError"),
+    ("biofeedback.training.launch", "PlanError"),
+)
+
+
+def is_user_error(exc: BaseException) -> bool:
+    for module, name in USER_ERRORS:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return True
+    return False
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_parsers(sub, [common])
     gui.add_parser(sub, [common])
     library.add_parsers(sub, [common])
+    desktop.add_parser(sub, [common])
     return parser
 
 
@@ -50,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:  # `biofeedback` alone opens the window where there is a display
-        from .ui.app import has_display
+        from .ui.preflight import has_display
 
         if not has_display():
             parser.print_help()
@@ -59,7 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except USER_ERRORS as exc:
+    except Exception as exc:
+        if not is_user_error(exc):
+            raise
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

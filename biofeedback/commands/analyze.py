@@ -6,18 +6,17 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..research.batch import find_recordings, provenance, run_dask, run_local
-from ..signal import AnalysisParams, SpectralParams, windowed_metrics
-from ..signal.coherence import LEVEL_NAMES, coherence_level
-from ..signal.summary import SUMMARY_COLUMNS, WINDOW_COLUMNS
 from ..storage.recordings import load_recording
 from ..storage.rrfiles import RecordingError
 from ..storage.tables import GrowingTable, write_columns
 from .common import PROG, UserError, jsonable
+
+if TYPE_CHECKING:
+    from ..signal import AnalysisParams
 
 
 def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
@@ -54,6 +53,8 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
 
 
 def _analysis_params(args: argparse.Namespace) -> AnalysisParams:
+    from ..signal import AnalysisParams, SpectralParams
+
     return AnalysisParams(
         artifact_correction=not args.no_correction,
         spectral=SpectralParams(method=args.spectrum, detrend=args.detrend),
@@ -77,6 +78,8 @@ def _num(value: float, fmt: str) -> str:
 
 
 def _format_summary(path: str, s: dict[str, Any]) -> str:
+    from ..signal.coherence import LEVEL_NAMES, coherence_level
+
     minutes, seconds = divmod(int(round(s["duration_s"])), 60)
     head = f"{path}  ({s['n_beats']} beats, {minutes}:{seconds:02d} min)"
     types = ", ".join(f"{name} {s[f'artifacts_{name}_pct']:.1f} %"
@@ -126,6 +129,8 @@ def _format_summary(path: str, s: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..research.batch import find_recordings, provenance
+
     if (args.window is None) != (args.step is None):
         raise UserError("--window and --step go together")
     if args.window is not None and (args.window <= 0 or args.step <= 0):
@@ -167,6 +172,9 @@ def _batch(paths: list[str], params: AnalysisParams,
            args: argparse.Namespace) -> list[dict[str, Any]]:
     """Analyse ``paths`` where asked (in-process, a process pool, Dask), one row each,
     streaming them into ``--csv`` and a progress bar."""
+    from ..research.batch import run_dask, run_local
+    from ..signal.summary import SUMMARY_COLUMNS
+
     table = GrowingTable(args.csv, ["path", *SUMMARY_COLUMNS, "error"]) if args.csv else None
     done: set[str] = set()
     if table is not None:
@@ -216,6 +224,9 @@ def _batch(paths: list[str], params: AnalysisParams,
 
 def _windows(paths: list[str], params: AnalysisParams, args: argparse.Namespace) -> int:
     """Per-window metrics of every recording into one table (``path`` first)."""
+    from ..signal import windowed_metrics
+    from ..signal.summary import WINDOW_COLUMNS
+
     tables: list[dict[str, np.ndarray]] = []
     failed = 0
     for path in paths:

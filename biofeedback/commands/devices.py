@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 
 from ..storage.paths import data_dir
@@ -25,6 +24,8 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
 def run_scan(args: argparse.Namespace) -> int:
     if not 0 < args.timeout <= 120:
         raise UserError("--timeout must be within 0-120 s")
+    import asyncio  # (with ssl: not for every start-up)
+
     from ..devices.ble import scan  # imports bleak only when asked
 
     straps = asyncio.run(scan(args.timeout))

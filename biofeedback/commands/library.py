@@ -16,9 +16,7 @@ from ..storage.library import Library
 from ..storage.paths import data_dir, sessions_dir
 from ..storage.rrfiles import read_rr
 from ..storage.session import SessionRecord, SessionWriteError, SessionWriter, read_session
-from ..training.importing import import_beats
 from ..training.protocols import unpaced_protocol
-from ..training.session import SessionSettings
 from .common import UserError, jsonable
 from .record import _rating
 
@@ -155,6 +153,9 @@ def run_rate(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from ..training.importing import import_beats
+    from ..training.session import SessionSettings
+
     rec = read_rr(args.file, units=args.units, column=args.column)
     root = data_dir(args.data_dir)
     path = Path(args.file)

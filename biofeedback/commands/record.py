@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import re
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ..devices.replay import ReplaySource
-from ..devices.source import SessionClock
-from ..signal import CausalFilterParams, CoherenceParams
-from ..signal.coherence import LEVEL_NAMES
 from ..storage.paths import data_dir
 from ..storage.session import MetricsFile
-from ..training.launch import PlanError, SessionPlan, finish_session, open_session, prepare
 from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
 from ..training.protocols import ASSESSMENTS, PROTOCOL_NAMES, assessment_length_s
-from ..training.session import (
-    SessionResult,
-    SessionRunner,
-    SessionUpdate,
-    replay_runner,
-)
 from ..types import DeviceEvent
 from .common import UserError
+
+if TYPE_CHECKING:
+    from ..training.launch import SessionPlan
+    from ..training.session import SessionResult, SessionRunner, SessionUpdate
 
 DEFAULT_DURATION_S = 600.0
 
@@ -154,6 +146,9 @@ class LiveLine:
     every ``every_s`` wall seconds."""
 
     def __init__(self, out: TextIO = sys.stdout, every_s: float | None = None) -> None:
+        from ..signal.coherence import LEVEL_NAMES
+
+        self.level_names = LEVEL_NAMES
         self.out = out
         self.tty = out.isatty()
         self.every_s = every_s if every_s is not None else (0.2 if self.tty else 5.0)
@@ -171,7 +166,7 @@ class LiveLine:
         self._last = now
         m = update.metrics
         coherence = ("--" if update.level < 0 else
-                     f"{m.coherence_ratio:4.2f} {LEVEL_NAMES[update.level]}")
+                     f"{m.coherence_ratio:4.2f} {self.level_names[update.level]}")
         pacer = "no pacer" if update.pacer is None else (
             f"{update.pacer.stage} {update.pacer.stage_left_s:3.1f} s "
             f"@ {update.pacer.rate_bpm:.1f}/min")
@@ -227,6 +222,8 @@ def _print_summary(result: SessionResult, out: TextIO = sys.stdout) -> None:
 
 
 async def _run(runner: SessionRunner) -> SessionResult:
+    import asyncio
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runner.stop)
@@ -257,6 +254,10 @@ def _duration(args: argparse.Namespace) -> float:
 
 
 def run_record(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..training.launch import PlanError, SessionPlan, finish_session, prepare
+
     root = data_dir(args.data_dir)
     plan = SessionPlan(source=args.source, duration_s=_duration(args), protocol=args.protocol,
                        client=args.client, rate_bpm=args.rate, inhale_ratio=args.inhale_ratio,
@@ -280,6 +281,8 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 async def _record(plan: SessionPlan, root: Path, lsl: bool) -> tuple[SessionResult, Path]:
+    from ..training.launch import open_session
+
     opened = await open_session(plan, root)
     device = opened.source.describe()
     if device.get("kind") == "ble":
@@ -297,6 +300,8 @@ async def _record(plan: SessionPlan, root: Path, lsl: bool) -> tuple[SessionResu
 
 def _what_if(args: argparse.Namespace) -> dict[str, Any]:
     """Settings a researcher changes for a replay (only those given)."""
+    from ..signal import CausalFilterParams, CoherenceParams
+
     live: dict[str, Any] = {}
     if args.rmssd_window:
         live["rmssd_window_s"] = args.rmssd_window
@@ -314,6 +319,12 @@ def _what_if(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_replay(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..devices.replay import ReplaySource
+    from ..devices.source import SessionClock
+    from ..training.session import replay_runner
+
     source = ReplaySource.open(args.path)
     if source.note:
         print(f"biofeedback replay: note: {source.note}", file=sys.stderr)

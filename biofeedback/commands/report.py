@@ -13,7 +13,6 @@ from ..storage.export import ANONYMOUS_STEM
 from ..storage.library import Library
 from ..storage.paths import data_dir, free_stem, private_dir, write_private_file
 from ..storage.session import read_session
-from ..training.outcomes import library_progress
 from .common import UserError, jsonable
 
 
@@ -36,6 +35,8 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
 
 
 def _progress(library: Library, name: str) -> dict:
+    from ..training.outcomes import library_progress
+
     progress = library_progress(library, name)
     if progress is None:
         raise UserError(f"no sessions of {name!r} in the library")

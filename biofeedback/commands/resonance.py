@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..storage.library import Library
 from ..storage.paths import data_dir
 from ..storage.session import is_session_folder, read_session
-from ..training.assessment import Assessment, assess_record
-from ..training.launch import SessionPlan, finish_session, open_session
 from ..training.protocols import STEP_S, STEPPED_RATES
 from .common import UserError, jsonable
 from .record import LiveLine, _positive, _run
+
+if TYPE_CHECKING:
+    from ..training.assessment import Assessment
+    from ..training.launch import SessionPlan
 
 
 def _rates(text: str) -> tuple[float, ...]:
@@ -51,6 +53,11 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
 
 
 def run_rf(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..training.assessment import assess_record
+    from ..training.launch import SessionPlan
+
     if (args.path is None) == (args.source is None):
         raise UserError("give a recorded assessment PATH or --source SPEC (not both)")
     root = data_dir(args.data_dir)
@@ -87,6 +94,8 @@ def _session_folder(root: Path, text: str) -> Path:
 
 
 async def _assessment_session(plan: SessionPlan, root: Path, quiet: bool) -> Path:
+    from ..training.launch import finish_session, open_session
+
     opened = await open_session(plan, root)
     if not quiet:
         print(f"recording the assessment into {opened.writer.folder}")

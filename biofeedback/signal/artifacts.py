@@ -45,8 +45,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import interpolate, ndimage
 
+from .lazy_scipy import interpolate, ndimage
 from .windows import beat_times
 
 #: Beats on each side of a beat whose median is its reference (the beat itself left out).

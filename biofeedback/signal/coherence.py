@@ -21,8 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import fft, interpolate, linalg
-from scipy import signal as sps
+
+from .lazy_scipy import fft, interpolate, linalg
+from .lazy_scipy import signal as sps
 
 #: A window's knots may stop this far short of its ends (the spline extrapolates there).
 MAX_EDGE_GAP_S = 2.0

@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import interpolate
-from scipy import signal as sps
 
 from .coherence import CoherenceParams, coherence
+from .lazy_scipy import interpolate
+from .lazy_scipy import signal as sps
 from .spectral import BANDS_HZ
 
 GRID_HZ = 4.0

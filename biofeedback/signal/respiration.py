@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal as sps
+
+from .lazy_scipy import signal as sps
 
 #: Band in which breathing is searched, Hz (3 to 30 breaths/min).
 BREATHING_BAND_HZ = (0.05, 0.5)

@@ -23,8 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import interpolate, linalg
-from scipy import signal as sps
+
+from .lazy_scipy import interpolate, linalg
+from .lazy_scipy import signal as sps
 
 #: Task Force (1996) frequency bands, Hz.
 BANDS_HZ: dict[str, tuple[float, float]] = {

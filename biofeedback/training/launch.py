@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import __version__
 from ..devices.source import SessionClock, Source, open_source
+from ..signal.lazy_scipy import load_all
 from ..signal.live import LiveParams
 from ..storage.library import Library, LibraryError
 from ..storage.paths import sessions_dir
@@ -108,6 +109,7 @@ async def open_session(plan: SessionPlan, root: Path) -> OpenSession:
     """Open the source and the session folder. Raises SourceError, PlanError,
     LibraryError or SessionWriteError, each with a one-line reason."""
     settings, protocol, meta = prepare(plan, root)
+    load_all()  # SciPy, before the session clock starts
     last = load_settings(root).get("last_strap") or {}
     source = open_source(plan.source, prefer=last.get("address"), ecg=plan.ecg, acc=plan.acc)
     await source.start()

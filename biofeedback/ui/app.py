@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
+import threading
+from importlib import resources
 
+from ..signal.lazy_scipy import load_all
 from ..storage.paths import data_dir
 
 ORGANISATION = APPLICATION = "biofeedback"
 
 
-def has_display() -> bool:
-    """Whether Qt can open a window here (Linux needs X11 or Wayland unless a Qt platform
-    such as ``offscreen`` is chosen)."""
-    if not sys.platform.startswith("linux"):
-        return True
-    return any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
-
-
 def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from .dialogs import load_preferences
@@ -30,12 +24,18 @@ def run_gui(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication([APPLICATION])
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
+    # The menu entry of `install-desktop` is biofeedback.desktop: the Wayland app id and the
+    # X11 window class match it, so the shell shows its icon for the window.
+    app.setDesktopFileName(APPLICATION)
+    app.setWindowIcon(QIcon(str(resources.files("biofeedback") / "assets" / "biofeedback.svg")))
     prefs = load_preferences()
     root = data_dir(args.data_dir or prefs["data_dir"] or None)
     apply_theme(app, THEMES[prefs["theme"]])
     window = MainWindow(root, prefs, source=args.source, speed=args.speed)
     window.resize(1440, 900)
     window.show()
+    # The analysis's SciPy loads behind the first frame, so that Start does not wait for it.
+    QTimer.singleShot(0, lambda: threading.Thread(target=load_all, daemon=True).start())
     if args.quit_after:
         QTimer.singleShot(int(args.quit_after * 1000), window.close)
     status = app.exec()
