@@ -269,3 +269,17 @@ def test_every_export_file_is_private_from_its_first_byte(tmp_path, monkeypatch,
     assert len(folders) == 4  # new, out, sub-*, beh
     for made in folders:
         assert stat.S_IMODE(made.stat().st_mode) == 0o700, made
+
+
+@pytest.mark.parametrize("window", [False, True])
+def test_analyze_tables_are_private_from_the_first_byte(tmp_path, window):
+    """``analyze --csv`` writes health data too: 0600 whatever the umask."""
+    recording = Path(__file__).resolve().parents[1] / "recordings" / "slow_breathing_polar_h10.csv"
+    out = tmp_path / "table.csv"
+    extra = ["--window", "60", "--step", "30"] if window else []
+    old = os.umask(0o022)
+    try:
+        assert main(["analyze", str(recording), "--csv", str(out), *extra]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .paths import open_private
+
 #: Line ends of every CSV we write (those of Python's csv module, so files stay as before).
 LINE_END = "\r\n"
 
@@ -88,7 +90,7 @@ def write_columns(path: str | Path, columns: Mapping[str, Sequence[Any] | np.nda
     n = len(columns[names[0]]) if names else 0
     text = ",".join(map(_quote, names)) + LINE_END + format_columns([columns[c] for c in names])
     try:
-        with path.open("w", newline="", encoding="utf-8") as f:
+        with open_private(path, "w") as f:
             f.write(text)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
@@ -103,7 +105,7 @@ def write_csv(path: str | Path, rows: Iterable[Mapping[str, Any]], columns: list
     path = Path(path)
     n = 0
     try:
-        with path.open("w", newline="", encoding="utf-8") as f:
+        with open_private(path, "w") as f:
             writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             for row in rows:
@@ -137,7 +139,7 @@ class GrowingTable:
                         raise OutputError(f"{self.path}: its columns differ from this "
                                           "analysis's; cannot resume into it")
                     kept = [r for r in reader if None not in r.values() and keep(r)]
-            self._file = self.path.open("w", newline="", encoding="utf-8")
+            self._file = open_private(self.path, "w")
             self._writer = csv.DictWriter(self._file, fieldnames=self.columns,
                                           extrasaction="ignore")
             self._writer.writeheader()
