@@ -34,7 +34,7 @@ def run_gui(args: argparse.Namespace) -> int:
     root = data_dir(args.data_dir or prefs["data_dir"] or None)
     apply_theme(app, THEMES[prefs["theme"]])
     window = MainWindow(root, prefs, source=args.source, speed=args.speed)
-    window.resize(1440, 900)
+    window.closed.connect(app.quit)  # dialogs left open must not keep the process alive
     window.show()
     if args.quit_after:
         QTimer.singleShot(int(args.quit_after * 1000), window.close)
