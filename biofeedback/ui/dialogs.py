@@ -83,6 +83,7 @@ class SummaryDialog(QDialog):
         self.post.setRange(-1, 10)
         self.post.setSpecialValueText("not asked")
         self.post.setValue(-1)
+        self.post.setMinimumWidth(self.post.sizeHint().width() + 24)  # "not asked" whole
         if not replay:
             form.addRow("Stress now (0-10)", self.post)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close if replay

@@ -187,7 +187,7 @@ class SpectrumPlot:
 
     def __init__(self, model: LiveModel, theme: Theme) -> None:
         self.model = model
-        self.widget = _plot("ms²/Hz", "frequency (Hz)")
+        self.widget = _plot("ms²/Hz", "frequency (Hz): LF blue, HF pink")
         self.widget.setXRange(0.0, 0.4, padding=0)
         for (lo, hi), colour in ((BANDS_HZ["lf"], "#0072B2"), (BANDS_HZ["hf"], "#CC79A7")):
             region = pg.LinearRegionItem((lo, hi), movable=False,
@@ -205,7 +205,7 @@ class SpectrumPlot:
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        style_plot(self.widget, theme, "Spectrum, last 64 s: LF blue, HF pink")
+        style_plot(self.widget, theme, "Spectrum, last 64 s")
         self.curve.setPen(pg.mkPen(theme.accent, width=2))
         self.curve.setBrush(pg.mkBrush(theme.accent + "40"))
         self.pacer_line.setPen(pg.mkPen(theme.muted, width=2, style=Qt.PenStyle.DashLine))
