@@ -20,7 +20,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QImage, QPalette  # noqa: E402
-from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionComboBox  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QApplication,
+    QMessageBox,
+    QStyle,
+    QStyleOptionComboBox,
+)
 
 from biofeedback.storage.session import read_session  # noqa: E402
 from biofeedback.training.session import SessionResult  # noqa: E402
@@ -42,8 +47,11 @@ def private_settings(tmp_path, qapp):
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path):
+def make_window(qtbot, tmp_path, monkeypatch):
     windows = []
+    # A test that fails mid-session must not leave a modal question open at teardown.
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.No)
 
     def make(source: str | None, speed: float = 1.0, prefs: dict | None = None) -> MainWindow:
         window = MainWindow(tmp_path / "data", prefs or dict(DEFAULTS), source=source,
