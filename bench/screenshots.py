@@ -1,10 +1,11 @@
 """Screenshots of the live window for the README: run under a real X server (Xvfb).
 
-    Xvfb :99 -screen 0 1600x1000x24 &
-    DISPLAY=:99 .venv/bin/python bench/screenshots.py docs/
+    Xvfb :99 -screen 0 1366x768x24 &
+    DISPLAY=:99 .venv/bin/python bench/screenshots.py docs/ [light|dark]
 
-A simulated session (10x) for the full view and the client view, then a replay of the
-bundled recorded session, each grabbed from its real window.
+A simulated session (12x) for the full view and the client view, then a replay of the
+bundled recorded session, each grabbed from its real window, placed as a user would first
+see it (fitted to the screen: a 1366×768 laptop above).
 """
 
 from __future__ import annotations
@@ -31,13 +32,14 @@ def wait(app: QApplication, seconds: float, until=None) -> None:
         time.sleep(0.005)
 
 
-def main(out: Path) -> None:
+def main(out: Path, theme: str = "light") -> None:
     app = QApplication([APPLICATION])
     app.setOrganizationName(ORGANISATION)
-    apply_theme(app, THEMES["light"])
+    app.setApplicationName(APPLICATION + "-screenshots")  # its own settings: a fresh window
+    apply_theme(app, THEMES[theme])
     data = Path(tempfile.mkdtemp())
-    window = MainWindow(data, dict(DEFAULTS), source="sim:seed=11,hr=68,rf=5.5", speed=12)
-    window.resize(1500, 940)
+    window = MainWindow(data, dict(DEFAULTS) | {"theme": theme},
+                        source="sim:seed=11,hr=68,rf=5.5", speed=12)
     window.show()
     window.session.client.setText("Anna Smith")
     window.session.minutes.setValue(20)
@@ -73,4 +75,5 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "docs"))
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "docs"),
+         sys.argv[2] if len(sys.argv) > 2 else "light")

@@ -16,7 +16,7 @@ from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from biofeedback.storage.session import read_session  # noqa: E402
-from biofeedback.ui.dialogs import DEFAULTS  # noqa: E402
+from biofeedback.ui.dialogs import DEFAULTS, SummaryDialog  # noqa: E402
 from biofeedback.ui.main_window import MainWindow  # noqa: E402
 from biofeedback.ui.theme import LEVEL_WORDS  # noqa: E402
 
@@ -125,7 +125,7 @@ def test_replay_plays_pauses_and_seeks_in_the_same_window(qtbot, make_window):
     window.replay_bar._seek()
     qtbot.waitUntil(lambda: "Replay ended" in window.statusBar().currentMessage(),
                     timeout=60000)
-    assert not window.replay_bar.isVisible()
+    assert window.replay_bar.isVisible()  # stays, to play again or seek back
 
 
 def test_client_view_shows_the_pacer_and_the_feedback_large(qtbot, make_window):
@@ -169,7 +169,10 @@ def test_closing_mid_session_asks_and_saves(qtbot, make_window, tmp_path, monkey
     assert asked and window.isVisible()  # "No": the session goes on
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: QMessageBox.StandardButton.Yes)
+    shown = []  # the summary is asked (modal) before the window goes
+    monkeypatch.setattr(SummaryDialog, "exec", lambda self: shown.append(self) or 0)
     window.close()
+    assert shown and shown[0].heading.text() == "Session stopped"
     (folder,) = sessions(tmp_path / "data")
     record = read_session(folder)
     assert record.end_status == "stopped"

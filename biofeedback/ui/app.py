@@ -32,7 +32,7 @@ def run_gui(args: argparse.Namespace) -> int:
     root = data_dir(args.data_dir or prefs["data_dir"] or None)
     apply_theme(app, THEMES[prefs["theme"]])
     window = MainWindow(root, prefs, source=args.source, speed=args.speed)
-    window.resize(1440, 900)
+    window.closed.connect(app.quit)  # dialogs left open must not keep the process alive
     window.show()
     # The analysis's SciPy loads behind the first frame, so that Start does not wait for it.
     QTimer.singleShot(0, lambda: threading.Thread(target=load_all, daemon=True).start())

@@ -68,6 +68,8 @@ class SessionBridge(QObject):
     scanned = Signal(object)  # list[StrapInfo]
     assessed = Signal(object)  # Assessed: a finished resonance assessment
     progressed = Signal(object)  # (client name, progress dict or None)
+    clients_listed = Signal(object)  # list[str]: the library's client names
+    sessions_listed = Signal(object)  # list[dict]: the library's sessions, client names added
 
     def __init__(self, root: Path) -> None:
         super().__init__()
@@ -77,6 +79,7 @@ class SessionBridge(QObject):
         self._task: Future | None = None
         self._replaying: tuple[str, float] | None = None  # path and speed of the replay
         self._seeking = False
+        self._jobs: list[Future] = []  # library jobs: waited for before the thread stops
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sessions",
                                         daemon=True)
@@ -148,12 +151,14 @@ class SessionBridge(QObject):
         (self.update if isinstance(item, SessionUpdate) else self.device_event).emit(item)
 
     async def _scan(self, timeout_s: float) -> None:
-        from ..devices.ble import scan  # bleak is imported only when someone scans
-
         try:
+            from ..devices.ble import scan  # bleak is imported only when someone scans
+
             self.scanned.emit(await scan(timeout_s))
         except SourceError as exc:
             self.failed.emit(str(exc))
+        except (ImportError, RuntimeError, OSError) as exc:  # a scan must always answer
+            self.failed.emit(f"Bluetooth scan failed: {exc}")
 
     # -- steering (called from the GUI thread) ------------------------------------------
     def _call(self, fn: Any, *args: Any) -> None:
@@ -183,7 +188,7 @@ class SessionBridge(QObject):
         """Replay from ``t_s``: forward by letting the clock jump, back by starting over
         (the analysis runs only forward) and catching up at once."""
         clock = self.clock
-        if clock is not None and t_s >= clock.now():
+        if clock is not None and t_s >= clock.now() and self.running:
             self._call(clock.seek, t_s)
         elif self._replaying is not None:
             self._task = asyncio.run_coroutine_threadsafe(self._restart(t_s), self._loop)
@@ -211,7 +216,19 @@ class SessionBridge(QObject):
                     job(library)
             except (LibraryError, RecordingError, OSError) as exc:
                 self.failed.emit(f"{failure}: {exc}")
-        asyncio.run_coroutine_threadsafe(run(), self._loop)
+        self._jobs = [j for j in self._jobs if not j.done()]
+        self._jobs.append(asyncio.run_coroutine_threadsafe(run(), self._loop))
+
+    def list_clients(self) -> None:
+        self._library_job(lambda lib: self.clients_listed.emit(
+            [c["name"] for c in lib.clients()]), "could not read the clients")
+
+    def list_sessions(self) -> None:
+        def job(lib: Library) -> None:
+            names = {c["id"]: c["name"] for c in lib.clients()}
+            self.sessions_listed.emit([row | {"client_name": names.get(row["client_id"])}
+                                       for row in reversed(lib.sessions())])
+        self._library_job(job, "could not read the sessions")
 
     def load_progress(self, client: str) -> None:
         self._library_job(lambda lib: self.progressed.emit((client, library_progress(lib, client))),
@@ -233,7 +250,12 @@ class SessionBridge(QObject):
                 self._task.result(timeout_s)
 
     def shutdown(self) -> None:
+        """Stop the session, let pending library jobs (a rating) finish, end the thread."""
         self.stop()
         self.wait()
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        for job in self._jobs:
+            with contextlib.suppress(Exception):  # already reported through `failed`
+                job.result(10.0)
+        if self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5.0)

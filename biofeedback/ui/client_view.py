@@ -19,7 +19,7 @@ class ClientView(QWidget):
         super().__init__()
         self.setWindowTitle("Biofeedback — client view")
         self.pacer = PacerWidget(model, theme)
-        self.feedback = FeedbackPanel(model, big=True)
+        self.feedback = FeedbackPanel(model, big=True, theme=theme)
         self.feedback.setTitle("")
         for bar in self.feedback.shares:
             bar.setVisible(False)
@@ -28,3 +28,7 @@ class ClientView(QWidget):
         layout.addWidget(self.feedback, 2)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         model.changed.connect(self.feedback.refresh)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.pacer.set_theme(theme)
+        self.feedback.set_theme(theme)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -25,10 +29,20 @@ from PySide6.QtWidgets import (
 )
 
 from ..signal.coherence import LEVEL_NAMES
+from ..storage.paths import data_dir
 
 
 def _num(value: Any, fmt: str, unit: str = "") -> str:
     return "—" if value is None else f"{value:{fmt}}{unit}"
+
+
+def _heading(text: str, size_px: int = 20) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setPixelSize(size_px)
+    font.setBold(True)
+    label.setFont(font)
+    return label
 
 
 class SummaryDialog(QDialog):
@@ -36,10 +50,12 @@ class SummaryDialog(QDialog):
 
     rated = Signal(int)
 
-    def __init__(self, result, parent: QWidget | None = None) -> None:
+    def __init__(self, result, parent: QWidget | None = None, replay: bool = False) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Session summary")
+        self.setWindowTitle("Replay summary" if replay else "Session summary")
         s = result.summary
+        self.heading = _heading(("Replay " if replay else "Session ")
+                                + ("ended" if replay else result.end_status))
         rows = [("Ended", result.end_status + (f" ({result.error})" if result.error else "")),
                 ("Beats", str(s.get("n_beats", 0))),
                 ("Mean heart rate", _num(s.get("mean_hr_bpm"), ".1f", " bpm")),
@@ -52,6 +68,13 @@ class SummaryDialog(QDialog):
                     if s.get("artifacts_pct") is not None else ""))]
         rows += [(f"Time in {name}", _num(s.get(f"time_{name}_pct"), ".0f", " %"))
                  for name in LEVEL_NAMES]
+        o = s.get("outcome") or {}  # the standard protocol's figures, as the CLI and PDF
+        if o.get("baseline_rmssd_ms") is not None and o.get("training_rmssd_ms") is not None:
+            rows.append(("RMSSD baseline → training",
+                         f"{o['baseline_rmssd_ms']:.1f} ms → {o['training_rmssd_ms']:.1f} ms"))
+            rows.append(("Heart-rate oscillation / pacer",
+                         f"{_num(o.get('hr_peak_bpm'), '.1f', '/min')} / "
+                         f"{_num(o.get('pacer_bpm'), '.1f', '/min')}"))
         if s.get("breathing_bpm") is not None:
             rows.append(("Breathing", _num(s["breathing_bpm"], ".1f", " /min")))
         form = QFormLayout()
@@ -64,10 +87,15 @@ class SummaryDialog(QDialog):
         self.post.setRange(-1, 10)
         self.post.setSpecialValueText("not asked")
         self.post.setValue(-1)
-        form.addRow("Stress now (0-10)", self.post)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save)
+        self.post.setMinimumWidth(self.post.sizeHint().width() + 24)  # "not asked" whole
+        if not replay:
+            form.addRow("Stress now (0-10)", self.post)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close if replay
+                                   else QDialogButtonBox.StandardButton.Save)
         buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
         layout.addLayout(form)
         layout.addWidget(buttons)
 
@@ -88,6 +116,18 @@ def load_preferences() -> dict[str, Any]:
             else q.value(k, v) in (True, "true") for k, v in DEFAULTS.items()}
 
 
+def data_dir_origin(root: Path, configured: str) -> str:
+    """Where the data folder in use comes from, in the order ``biofeedback gui`` applies
+    them (``--data-dir``, this setting, ``BIOFEEDBACK_HOME``, the platform's default)."""
+    if configured and data_dir(configured) == root:
+        return "set here"
+    if os.environ.get("BIOFEEDBACK_HOME") and data_dir() == root and not configured:
+        return "from BIOFEEDBACK_HOME"
+    if data_dir() == root and not configured:
+        return "the default user data folder"
+    return "from --data-dir"
+
+
 def save_preferences(prefs: dict[str, Any]) -> None:
     q = QSettings()
     for k, v in prefs.items():
@@ -98,7 +138,7 @@ class SettingsDialog(QDialog):
     """Challenge level, analysis windows, sounds, theme and data folder."""
 
     def __init__(self, prefs: dict[str, Any], sound_available: bool,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, data_root: Path | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.challenge = QComboBox()
@@ -117,13 +157,19 @@ class SettingsDialog(QDialog):
         self.sound = QCheckBox("breathing cue and level chimes")
         self.sound.setChecked(prefs["sound"] and sound_available)
         self.sound.setEnabled(sound_available)
-        if not sound_available:
-            self.sound.setToolTip("needs Qt Multimedia: pip install 'biofeedback[sound]'")
+        self.sound_reason = QLabel("unavailable: needs Qt Multimedia "
+                                   "(pip install 'biofeedback[sound]')")
+        self.sound_reason.setWordWrap(True)
+        self.sound_reason.setVisible(not sound_available)
         self.theme = QComboBox()
         self.theme.addItems(["light", "dark"])
         self.theme.setCurrentText(prefs["theme"])
         self.data_dir = QLineEdit(prefs["data_dir"])
-        self.data_dir.setPlaceholderText("default (the user data folder)")
+        self.data_dir.setPlaceholderText("not set here")
+        root = data_root if data_root is not None else data_dir(prefs["data_dir"] or None)
+        self.data_in_use = QLabel(f"in use: {root} ({data_dir_origin(root, prefs['data_dir'])})")
+        self.data_in_use.setWordWrap(True)
+        self.data_in_use.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         browse = QPushButton("…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
@@ -133,9 +179,13 @@ class SettingsDialog(QDialog):
         form.addRow("Challenge", self.challenge)
         form.addRow("RMSSD window", self.rmssd)
         form.addRow("Coherence window", self.coherence)
-        form.addRow("Sounds", self.sound)
+        sounds = QVBoxLayout()
+        sounds.addWidget(self.sound)
+        sounds.addWidget(self.sound_reason)
+        form.addRow("Sounds", sounds)
         form.addRow("Theme", self.theme)
         form.addRow("Data folder", row)
+        form.addRow("", self.data_in_use)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -210,6 +260,12 @@ class AssessmentDialog(QDialog):
         layout.addLayout(row)
 
 
+def session_ticks(n: int, most: int = 12) -> list[tuple[int, str]]:
+    """Whole session numbers 1..n, at most ``most`` of them labelled."""
+    step = max(1, math.ceil(n / most))
+    return [(i, str(i)) for i in range(1, n + 1, step)]
+
+
 class ProgressDialog(QDialog):
     """A client's sessions: resting RMSSD, coherence, minutes, stress before/after."""
 
@@ -230,15 +286,24 @@ class ProgressDialog(QDialog):
             + ("" if slope is None else f"; resting RMSSD {slope:+.2f} ms per session")))
         plots = QHBoxLayout()
         n = list(range(1, len(rows) + 1))
+        self.plots: list[pg.PlotWidget] = []
         for key, title in (("resting_rmssd_ms", "Resting RMSSD (ms)"),
                            ("coherence", "Coherence while paced")):
             w = pg.PlotWidget(title=title)
             known = [(i, r[key]) for i, r in zip(n, rows, strict=True) if r[key] is not None]
+            top = 1.0
             if known:
                 x, y = zip(*known, strict=True)
                 w.plot(list(x), list(y), symbol="o", pen=pg.mkPen("#0072B2", width=2))
+                top = max(y)
             w.setLabel("bottom", "session")
+            w.getAxis("bottom").setTicks([session_ticks(len(rows))])
+            w.setXRange(0.5, len(rows) + 0.5, padding=0)
+            # From zero: a flat series stays flat, small changes are not magnified.
+            w.setYRange(0.0, top * 1.25, padding=0)
+            w.getAxis("left").enableAutoSIPrefix(False)
             plots.addWidget(w)
+            self.plots.append(w)
         layout.addLayout(plots)
         headers = ("date", "protocol", "minutes", "resting RMSSD", "coherence", "stress before",
                    "after")
@@ -252,3 +317,82 @@ class ProgressDialog(QDialog):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         layout.addWidget(self.table)
+
+
+class ClientChooser(QDialog):
+    """Pick one of the library's clients (for their progress)."""
+
+    chosen = Signal(str)
+
+    def __init__(self, names: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Progress — choose a client")
+        self.list = QListWidget()
+        self.list.addItems(names)
+        self.list.setCurrentRow(0)
+        self.list.itemDoubleClicked.connect(lambda _item: self._choose())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._choose)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Whose progress?"))
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+
+    def _choose(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self.chosen.emit(item.text())
+            self.accept()
+
+
+class SessionChooser(QDialog):
+    """The library's sessions, newest first, by client, date and length; or another file."""
+
+    chosen = Signal(str)  # a session folder
+    other_file = Signal()
+
+    COLUMNS = ("date", "client", "minutes", "protocol", "ended")
+
+    def __init__(self, rows: list[dict], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Open a recording")
+        self.resize(640, 420)
+        self.rows = rows
+        self.table = QTableWidget(len(rows), len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        for i, r in enumerate(rows):
+            start = str(r.get("start_time") or "")
+            cells = (start[:16].replace("T", " "), r.get("client_name") or "—",
+                     _num(r.get("duration_s") and r["duration_s"] / 60.0, ".1f"),
+                     r.get("protocol") or "—", r.get("end_status") or "—")
+            for j, text in enumerate(cells):
+                self.table.setItem(i, j, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        if rows:
+            self.table.selectRow(0)
+        self.table.cellDoubleClicked.connect(lambda _r, _c: self._choose())
+        other = QPushButton("Other file…")
+        other.clicked.connect(lambda: (self.other_file.emit(), self.accept()))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.addButton(other, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.accepted.connect(self._choose)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Sessions in the library (an RR file: Other file…)"
+                                if rows else "No sessions in the library yet."))
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+
+    def _choose(self) -> None:
+        selected = self.table.selectionModel().selectedRows()
+        if selected:
+            self.chosen.emit(self.rows[selected[0].row()]["folder"])
+            self.accept()

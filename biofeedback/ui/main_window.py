@@ -8,21 +8,24 @@ pacer rate, replay controls) to the bridge. It computes nothing itself.
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRect, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDoubleSpinBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSlider,
     QSplitter,
     QToolBar,
@@ -38,7 +41,9 @@ from .bridge import Assessed, Finished, SessionBridge, Started
 from .client_view import ClientView
 from .dialogs import (
     AssessmentDialog,
+    ClientChooser,
     ProgressDialog,
+    SessionChooser,
     SettingsDialog,
     SummaryDialog,
     save_preferences,
@@ -52,6 +57,32 @@ from .widgets.panels import DevicePanel, FeedbackPanel, SessionPanel
 from .widgets.plots import CoherencePlot, HeartRatePlot, RmssdPlot, SpectrumPlot
 
 REFRESH_MS = 33  # at most ~30 redraws of plots and panels a second
+GEOMETRY_KEY = "window/geometry"  # QSettings: the window's last size and place
+DEFAULT_SIZE = QSize(1440, 900)
+#: Room left for the window manager's frame and title bar, which Qt cannot know before
+#: the window is shown.
+FRAME_ALLOWANCE = QSize(16, 40)
+#: The command-line hint in the strap's messages, and what a window user reads instead.
+CLI_HINT = re.compile(r";?\s*use --source sim\b[^;]*")
+WINDOW_HINT = " — press “Use the simulated strap” to practise without one"
+
+
+def for_window(message: str) -> str:
+    """A strap message worded for the window (the button, not a command-line option)."""
+    return CLI_HINT.sub(WINDOW_HINT, message) if CLI_HINT.search(message) else message
+
+
+def fitted_geometry(available: QRect, saved: QRect | None, minimum: QSize) -> QRect:
+    """Where the window goes: the saved place when it still lies within ``available``,
+    else the default size shrunk to ``available`` (less the frame) and centred on it."""
+    if saved is not None and saved.isValid() and available.contains(saved):
+        return saved
+    room = available.size() - FRAME_ALLOWANCE
+    size = DEFAULT_SIZE.boundedTo(room).expandedTo(minimum)
+    rect = QRect(0, 0, size.width(), size.height())
+    rect.moveCenter(available.center())
+    rect.moveTop(max(rect.top(), available.top() + FRAME_ALLOWANCE.height() // 2))
+    return rect
 
 
 class ReplayBar(QWidget):
@@ -64,6 +95,7 @@ class ReplayBar(QWidget):
         self.play.setCheckable(True)
         self.play.toggled.connect(self._toggled)
         self.speed = QDoubleSpinBox()
+        self.speed.setToolTip("replay speed")
         self.speed.setRange(1.0, 50.0)
         self.speed.setSuffix(" ×")
         self.speed.valueChanged.connect(bridge.set_speed)
@@ -89,7 +121,18 @@ class ReplayBar(QWidget):
 
     def _toggled(self, paused: bool) -> None:
         self.play.setText("Play" if paused else "Pause")
+        if not paused and not self.bridge.running:  # ended: play again from the start
+            self.bridge.seek(0.0)
+            return
         self.bridge.pause(paused)
+
+    def ended(self, duration_s: float) -> None:
+        """The replay reached its end: the bar stays, ready to play again or seek back."""
+        self.play.blockSignals(True)
+        self.play.setChecked(True)
+        self.play.blockSignals(False)
+        self.play.setText("Play")
+        self.show_time(duration_s)
 
     def _seek(self) -> None:
         self.bridge.seek(float(self.position.value()))
@@ -102,6 +145,8 @@ class ReplayBar(QWidget):
 
 
 class MainWindow(QMainWindow):
+    closed = Signal()  # the window has closed for good: the application ends
+
     def __init__(self, root: Path, prefs: dict, source: str | None = None,
                  speed: float = 1.0) -> None:
         super().__init__()
@@ -119,13 +164,16 @@ class MainWindow(QMainWindow):
         self._refresh_pending = False
         self._last_stage = ""
         self._last_level = -1
+        self._closing = False  # the window is closing: no dialog opens any more
+        self._rate_on_close = False  # ...but the session it stopped gets its summary
+        self._live = False  # the running session is a live one (not a replay)
         self.shown_at: float | None = None  # perf_counter when first shown (benchmarks)
 
         self.device = DevicePanel(self.model)
         self.session = SessionPanel(self.model)
         self.session.speed = speed
         self.pacer = PacerWidget(self.model, self.theme)
-        self.feedback = FeedbackPanel(self.model)
+        self.feedback = FeedbackPanel(self.model, theme=self.theme)
         self.hr_plot = HeartRatePlot(self.model, self.theme)
         self.coherence_plot = CoherencePlot(self.model, self.theme, prefs["challenge"])
         self.rmssd_plot = RmssdPlot(self.model, self.theme)
@@ -149,28 +197,36 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.device)
         left_layout.addWidget(self.session)
         left_layout.addStretch(1)
-        left.setFixedWidth(330)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.feedback)
-        right_layout.addWidget(self.coherence_plot.widget, 1)
-        right.setFixedWidth(360)
+        # Scrolls rather than forcing its height on the window (a 1366×768 laptop).
+        left_scroll = QScrollArea()
+        left_scroll.setWidget(left)
+        left_scroll.setWidgetResizable(True)
+        left_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        left_scroll.setFixedWidth(340)
+        # The controls take the full height on the left, so Start stays in view on a
+        # 1366×768 laptop; the pacer and the feedback on top, the plots below them.
+        self.feedback.setFixedWidth(340)
         top = QHBoxLayout()
-        top.addWidget(left)
         top.addWidget(self.pacer, 3)
-        top.addWidget(right)
+        top.addWidget(self.feedback)
         bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.coherence_plot.widget)
         bottom.addWidget(self.rmssd_plot.widget)
         bottom.addWidget(self.spectrum.widget)
         plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(self.hr_plot.widget)
         plots.addWidget(bottom)
+        display = QVBoxLayout()
+        display.addLayout(top, 5)
+        display.addWidget(plots, 6)
+        columns = QHBoxLayout()
+        columns.addWidget(left_scroll)
+        columns.addLayout(display, 1)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addLayout(banner_row)
-        layout.addLayout(top, 5)
-        layout.addWidget(plots, 5)
+        layout.addLayout(columns, 1)
         layout.addWidget(self.replay_bar)
         self.setCentralWidget(central)
         self._build_toolbar()
@@ -190,8 +246,11 @@ class MainWindow(QMainWindow):
         self.bridge.scanned.connect(self._on_scanned)
         self.bridge.assessed.connect(self._on_assessed)
         self.bridge.progressed.connect(self._on_progress)
+        self.bridge.clients_listed.connect(self._choose_client)
+        self.bridge.sessions_listed.connect(self._choose_session)
         self.assessment: AssessmentDialog | None = None
         self.progress: ProgressDialog | None = None
+        self.chooser: ClientChooser | SessionChooser | None = None
         self.model.changed.connect(self._schedule_refresh)
         self.model.banner_changed.connect(self._show_banner)
         self._cue_timer = QTimer(self)
@@ -204,6 +263,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.start_replay(source[len("replay:"):]))
         else:
             self.device.preset(source)
+        self.fit_to_screen()
 
     # -- building ---------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -219,6 +279,19 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(slot)
             bar.addAction(action)
+
+    def fit_to_screen(self) -> None:
+        """Open where the window was last left (QSettings), if that still fits the screen;
+        otherwise as large as the default allows within the available area."""
+        screen = self.screen() or QApplication.primaryScreen()
+        saved = QRect()
+        data = QSettings().value(GEOMETRY_KEY)
+        if data is not None and self.restoreGeometry(data):
+            saved = self.geometry()
+            screen = QApplication.screenAt(saved.center()) or screen
+        minimum = self.minimumSizeHint()
+        self.setGeometry(fitted_geometry(screen.availableGeometry(),
+                                         saved if data is not None else None, minimum))
 
     # -- commands -----------------------------------------------------------------------
     def _plan(self) -> SessionPlan:
@@ -242,6 +315,16 @@ class MainWindow(QMainWindow):
         self.bridge.start_replay(path, speed)
 
     def _open_recording(self) -> None:
+        """The library's sessions (client, date, length) to replay; any RR file too."""
+        self.bridge.list_sessions()
+
+    def _choose_session(self, rows: list) -> None:
+        self.chooser = SessionChooser(rows, self)
+        self.chooser.chosen.connect(self.start_replay)
+        self.chooser.other_file.connect(self._open_file)
+        self.chooser.open()
+
+    def _open_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Open a recording", str(self.root / "sessions"),
             "Session (session.json);;RR files (*.csv *.txt *.hrm);;All files (*)")
@@ -250,22 +333,35 @@ class MainWindow(QMainWindow):
 
     def _scan(self) -> None:
         self.statusBar().showMessage("Scanning for heart-rate straps…")
-        self.device.scan.setEnabled(False)
+        self.device.scanning()
         self.bridge.scan(5.0)
 
     def _progress(self) -> None:
         client = self.session.client.text().strip()
-        if not client:
-            self.statusBar().showMessage("Enter a client name to see their progress.")
+        if client:
+            self.bridge.load_progress(client)
+        else:  # which client? the library knows them
+            self.bridge.list_clients()
+
+    def _choose_client(self, names: list) -> None:
+        if not names:
+            self.statusBar().showMessage("No clients yet: enter a client name when you "
+                                         "start a session.")
             return
-        self.bridge.load_progress(client)
+        self.chooser = ClientChooser(names, self)
+        self.chooser.chosen.connect(self.bridge.load_progress)
+        self.chooser.open()
 
     def _on_progress(self, loaded: tuple) -> None:
+        if self._closing:
+            return
         client, progress = loaded
         self.progress = ProgressDialog(client, progress, self)
         self.progress.open()
 
     def _on_assessed(self, a: Assessed) -> None:
+        if self._closing:
+            return
         self.assessment = AssessmentDialog(a, self)
         rate = a.assessment.recommended_bpm
 
@@ -289,15 +385,16 @@ class MainWindow(QMainWindow):
             self.client_view.close()
             return
         self.client_view = ClientView(self.model, self.theme)
-        screens = QApplication.screens()
-        screen = screens[1] if len(screens) > 1 else screens[0]  # the client's, if any
+        mine = self.screen()
+        others = [s for s in QApplication.screens() if s is not mine]
+        screen = others[0] if others else mine  # the client's, if there is a second one
         self.client_view.setScreen(screen)
         # Sized first: without a window manager (kiosks, Xvfb) full screen alone does not.
         self.client_view.setGeometry(screen.geometry())
         self.client_view.showFullScreen()
 
     def _settings(self) -> None:
-        dialog = SettingsDialog(self.prefs, SOUND_AVAILABLE, self)
+        dialog = SettingsDialog(self.prefs, SOUND_AVAILABLE, self, data_root=self.root)
         if dialog.exec():
             self.prefs = dialog.preferences()
             save_preferences(self.prefs)
@@ -313,14 +410,16 @@ class MainWindow(QMainWindow):
     def _set_theme(self, name: str) -> None:
         self.theme = THEMES[name]
         apply_theme(QApplication.instance(), self.theme)
-        self.pacer.set_theme(self.theme)
-        for plot in (self.hr_plot.widget, self.spectrum.widget, self.coherence_plot.widget,
-                     self.rmssd_plot.widget):
-            plot.setBackground(self.theme.panel)
+        for view in (self.pacer, self.feedback, self.hr_plot, self.spectrum,
+                     self.coherence_plot, self.rmssd_plot):
+            view.set_theme(self.theme)
+        if self.client_view is not None:
+            self.client_view.set_theme(self.theme)
 
     # -- what the bridge reports ----------------------------------------------------------
     def _on_started(self, s: Started) -> None:
         self.model.attach(s.runner, s.device)
+        self._live = not s.replay
         self.coherence_plot.set_thresholds(s.runner.settings.level_thresholds())
         self.session.set_running(True)
         self.session.start.setEnabled(True)
@@ -340,23 +439,33 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Marker at {e.t_s:.0f} s {e.value}".rstrip())
 
     def _on_finished(self, f: Finished) -> None:
+        self.model.detach()
+        self._live = False
         self.session.set_running(False)
         self.session.start.setEnabled(True)
-        self.replay_bar.setVisible(False)
         self.session.setVisible(True)
         self._refresh()
         if f.folder is None:
+            self.replay_bar.ended(self.model.now_s())
             self.statusBar().showMessage("Replay ended.")
+            if not self._closing:
+                self.summary = SummaryDialog(f.result, self, replay=True)
+                self.summary.open()
             return
         self.statusBar().showMessage(f"Saved {f.folder}")
         self.summary = SummaryDialog(f.result, self)
         self.summary.rated.connect(
             lambda value: self.bridge.rate_session(f.folder, post_rating=value))
-        self.summary.open()
+        if not self._closing:
+            self.summary.open()
+        elif self._rate_on_close:  # asked before the window goes, while it can be answered
+            self._rate_on_close = False
+            self.summary.exec()
 
     def _on_failed(self, message: str) -> None:
+        message = for_window(message)
         self.session.start.setEnabled(True)
-        self.device.scan.setEnabled(True)
+        self.device.scan_done(message if self.device.is_scanning else "")
         self.statusBar().showMessage(message)
         if self._startup_scan:  # no Bluetooth here: say it once, stay on the simulation
             self.device.use_simulated()
@@ -364,7 +473,8 @@ class MainWindow(QMainWindow):
         self._show_banner(message, offer_sim=True)
 
     def _on_scanned(self, straps: list) -> None:
-        self.device.scan.setEnabled(True)
+        self.device.scan_done(f"{len(straps)} strap(s) found" if straps else
+                              "no strap heard: wear it and scan again")
         self.device.show_straps(straps)
         startup, self._startup_scan = self._startup_scan, False
         if straps:
@@ -413,7 +523,12 @@ class MainWindow(QMainWindow):
             self.shown_at = time.perf_counter()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self.bridge.running and not self.replay_bar.isVisible():
+        """Ask before ending a live session; then stop it, show its summary (modal, so
+        the rating can still be given), stop the worker thread and end the application."""
+        if self._closing:
+            event.accept()
+            return
+        if self.bridge.running and self._live:
             answer = QMessageBox.question(
                 self, "Session running",
                 "A session is running. Stop it and save what was recorded?",
@@ -421,7 +536,16 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
+            self._rate_on_close = True
+        self._closing = True
+        QSettings().setValue(GEOMETRY_KEY, self.saveGeometry())
+        self.bridge.stop()
+        self.bridge.wait()
+        QApplication.processEvents()  # the session's end: its summary asks the rating
         self.bridge.shutdown()
-        if self.client_view is not None:
-            self.client_view.close()
+        for window in (self.client_view, self.summary, self.assessment, self.progress,
+                       self.chooser):
+            if window is not None:
+                window.close()
         event.accept()
+        self.closed.emit()

@@ -55,6 +55,7 @@ class LiveModel(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.runner: SessionRunner | None = None
+        self.ended: SessionRunner | None = None  # the last session's, once it has stopped
         self.reset()
 
     def reset(self) -> None:
@@ -74,10 +75,21 @@ class LiveModel(QObject):
     # -- fed by the bridge --------------------------------------------------------------
     def attach(self, runner: SessionRunner, device: dict) -> None:
         self.reset()
-        self.runner = runner
+        self.runner, self.ended = runner, None
         self.device.name = device.get("name") or device.get("kind", "strap")
         self.device.battery_pct = device.get("battery_pct")
         self.device.state = "connected"
+        self.changed.emit()
+
+    def detach(self) -> None:
+        """The session has ended: no pacer, no current level; its trends stay on screen."""
+        if self.runner is None:
+            return
+        self.runner, self.ended = None, self.runner
+        self.t_s = max(self.t_s, self.ended.clock.now())
+        self.feedback.level, self.feedback.coherence = -1, None
+        self.device.state = "idle"
+        self.step = ""
         self.changed.emit()
 
     def on_update(self, u: SessionUpdate) -> None:
@@ -126,8 +138,14 @@ class LiveModel(QObject):
         self.banner_changed.emit(text)
 
     # -- read by the views --------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        """Whether a session (or replay) is running now."""
+        return self.runner is not None
+
     def now_s(self) -> float:
-        return self.runner.clock.now() if self.runner is not None else 0.0
+        """Session time now; after the end, where the session stopped."""
+        return self.runner.clock.now() if self.runner is not None else self.t_s
 
     def pacer_state(self) -> PacerState | None:
         """What the pacer shows now (None: no pacer in this step or no session)."""
@@ -145,6 +163,7 @@ class LiveModel(QObject):
 
     def pacer_trace(self, t_s: np.ndarray) -> np.ndarray | None:
         """The pacer's target volume (0..1) at ``t_s``, NaN where no pacer was shown."""
-        if self.runner is None or len(t_s) == 0:
+        runner = self.runner or self.ended
+        if runner is None or len(t_s) == 0:
             return None
-        return self.runner.breathing_targets(t_s)
+        return runner.breathing_targets(t_s)

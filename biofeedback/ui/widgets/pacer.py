@@ -13,6 +13,7 @@ from ..model import LiveModel
 from ..theme import Theme
 
 WORDS = {"inhale": "breathe in", "exhale": "breathe out", "hold": "hold", "rest": "rest"}
+IDLE_WORD = "ready"  # shown, still, while no session runs
 
 
 class PacerWidget(QWidget):
@@ -48,7 +49,12 @@ class PacerWidget(QWidget):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawEllipse(centre, r_max, r_max)
 
-        volume = state.volume if state else 0.5 + 0.05 * math.sin(time.monotonic())
+        if state is not None:
+            volume = state.volume
+        elif self.model.active:  # a step without pacing: breathe as you like
+            volume = 0.5 + 0.05 * math.sin(time.monotonic())
+        else:  # no session: nothing moves
+            volume = 0.0
         r = r_max * (0.28 + 0.72 * volume)
         glow = QRadialGradient(centre, r)
         glow.setColorAt(0.0, QColor(self.theme.pacer_glow))
@@ -62,7 +68,13 @@ class PacerWidget(QWidget):
         big.setPixelSize(max(14, int(side * 0.11)))
         big.setBold(True)
         p.setFont(big)
-        word = WORDS.get(state.stage, state.stage) if state else "breathe naturally"
+        if state is not None:
+            word = WORDS.get(state.stage, state.stage)
+        elif self.model.active:
+            word = "breathe naturally"
+        else:
+            word = IDLE_WORD
+            p.setPen(QColor(self.theme.muted))
         text_box = QRectF(0, h * 0.43 + r_max + side * 0.02, w, side * 0.14)
         p.drawText(text_box, Qt.AlignmentFlag.AlignCenter, word)
         if state is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 from ...training.launch import SessionPlan
 from ...training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
 from ..model import LiveModel
-from ..theme import LEVEL_COLORS, LEVEL_WORDS
+from ..theme import LEVEL_COLORS, LEVEL_WORDS, LIGHT, Theme, level_bar_style
 
 
 def _clock(t_s: float) -> str:
@@ -29,14 +30,23 @@ def _clock(t_s: float) -> str:
     return f"{minutes:02d}:{seconds:02d}"
 
 
+def elide_front(label: QLabel, name: str, tail: str) -> str:
+    """``name`` shortened in its middle so that ``name + tail`` fits ``label``: the state
+    at the end is what a clinician reads."""
+    room = label.contentsRect().width() - QFontMetrics(label.font()).horizontalAdvance(tail)
+    metrics = QFontMetrics(label.font())
+    return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(room, 20)) + tail
+
+
 class FeedbackPanel(QGroupBox):
     """Coherence now (value and level in words and colour), time in each level, the
     achievement score, RMSSD and heart rate."""
 
-    def __init__(self, model: LiveModel, big: bool = False) -> None:
+    def __init__(self, model: LiveModel, big: bool = False, theme: Theme = LIGHT) -> None:
         super().__init__("Feedback")
         self.model = model
         scale = 3.0 if big else 1.0
+        self.scale = scale
         self.level = QLabel("—")
         self.level.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.level.setObjectName("level")
@@ -58,14 +68,22 @@ class FeedbackPanel(QGroupBox):
         for w in (self.level, self.value, self.achievement, self.numbers):
             layout.addWidget(w)
         self.shares = []
-        for word, colour in zip(LEVEL_WORDS, LEVEL_COLORS, strict=True):
+        for word in LEVEL_WORDS:
             bar = QProgressBar()
             bar.setRange(0, 100)
             bar.setFormat(f"{word.lower()} %p %")
-            bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
+            bar.setAlignment(Qt.AlignmentFlag.AlignCenter)
             layout.addWidget(bar)
             self.shares.append(bar)
         layout.addStretch(1)
+        self.set_theme(theme)
+
+    def set_theme(self, theme: Theme) -> None:
+        """Level bars drawn in the theme's colours (a style sheet does not follow the
+        application palette)."""
+        for bar, colour in zip(self.shares, LEVEL_COLORS, strict=True):
+            bar.setStyleSheet(level_bar_style(colour, theme))
+            bar.setMinimumHeight(QFontMetrics(bar.font()).height() + 10)
 
     def refresh(self) -> None:
         f = self.model.feedback
@@ -77,7 +95,8 @@ class FeedbackPanel(QGroupBox):
         else:
             self.level.setText("—")
             self.level.setStyleSheet("")
-            self.value.setText("coherence — (first value after 64 s)")
+            self.value.setText("coherence — (first value after 64 s)" if self.model.active
+                               else "coherence — (no session running)")
         self.achievement.setText(f"achievement {f.achievement}")
         hr = "—" if f.hr_bpm is None else f"{f.hr_bpm:.0f}"
         rmssd = "—" if f.rmssd_ms is None else f"{f.rmssd_ms:.0f}"
@@ -102,9 +121,13 @@ class DevicePanel(QGroupBox):
         self.scan.clicked.connect(self.scan_requested)
         self.straps = QListWidget()
         self.straps.setMaximumHeight(80)
+        self.scan_note = QLabel("")  # what the last scan found, or why it could not
+        self.scan_note.setWordWrap(True)
+        self.scan_note.setVisible(False)
         self.open = QPushButton("Open recording…")
         self.open.clicked.connect(self.replay_requested)
         self.status = QLabel("not connected")
+        self.status.setMinimumWidth(1)  # long names are elided, never widen the panel
         self.battery = QLabel("battery —")
         self.contact = QLabel("contact —")
         self.quality = QLabel("signal quality —")
@@ -114,16 +137,35 @@ class DevicePanel(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.straps)
+        layout.addWidget(self.scan_note)
         layout.addWidget(self.open)
         for w in (self.status, self.battery, self.contact, self.quality):
             layout.addWidget(w)
         self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.is_scanning = False
         self._kind_changed()
 
     def _kind_changed(self) -> None:
         ble = self.kind.currentIndex() == 1
-        self.scan.setEnabled(ble)
+        self.scan.setEnabled(ble and not self.is_scanning)
         self.straps.setVisible(ble)
+        if not ble:
+            self.scan_note.setVisible(False)
+
+    def scanning(self) -> None:
+        self.is_scanning = True
+        self.scan.setEnabled(False)
+        self.scan.setText("Scanning…")
+        self.scan_note.setText("listening for heart-rate straps (5 s)…")
+        self.scan_note.setVisible(True)
+
+    def scan_done(self, note: str) -> None:
+        """The scan ended: ``note`` says what it found or why it failed ("" for nothing)."""
+        self.is_scanning = False
+        self.scan.setText("Scan")
+        self._kind_changed()
+        self.scan_note.setText(note)
+        self.scan_note.setVisible(bool(note))
 
     def use_simulated(self) -> None:
         self.kind.setCurrentIndex(0)
@@ -156,17 +198,35 @@ class DevicePanel(QGroupBox):
         item = self.straps.currentItem()
         return f"ble:{item.data(Qt.ItemDataRole.UserRole)}" if item else "ble"
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.refresh()  # the status is elided to the width
+
     def refresh(self) -> None:
         d = self.model.device
         state = {"reconnecting": "reconnecting…", "disconnected": "signal lost"}.get(d.state,
                                                                                      d.state)
-        self.status.setText(f"{d.name}: {state}")
+        text = f"{d.name}: {state}"
+        self.status.setToolTip(text)
+        self.status.setText(elide_front(self.status, d.name, f": {state}"))
         self.battery.setText("battery —" if d.battery_pct is None else
                              f"battery {d.battery_pct} %")
         self.contact.setText({None: "skin contact: not reported", True: "skin contact: yes",
                               False: "skin contact: NO"}[d.contact])
         self.quality.setText("signal quality —" if d.quality is None else
                              f"signal quality {d.quality * 100:.0f} % clean beats")
+
+
+#: The protocols offered: short name (fits the panel), protocol, full description.
+PROTOCOLS = (
+    ("Paced throughout", "free", "Paced breathing for the whole session"),
+    ("Baseline → paced → rest", "standard",
+     "Baseline 3 min (breathing freely) → paced breathing → recovery 3 min"),
+    ("Resonance, stepped 13 min", "stepped",
+     "Resonance-frequency assessment: 6.5 → 4.5 breaths/min in steps (13 min)"),
+    ("Resonance, sliding 15 min", "sliding",
+     "Resonance-frequency assessment: 6.75 → 4.25 breaths/min, sliding (15 min)"),
+)
 
 
 class SessionPanel(QGroupBox):
@@ -183,10 +243,14 @@ class SessionPanel(QGroupBox):
         self.client = QLineEdit()
         self.client.setPlaceholderText("client name (optional)")
         self.protocol = QComboBox()
-        self.protocol.addItem("Paced breathing throughout", "free")
-        self.protocol.addItem("Baseline 3 min → paced → recovery 3 min", "standard")
-        self.protocol.addItem("Resonance assessment, stepped (13 min)", "stepped")
-        self.protocol.addItem("Resonance assessment, sliding (15 min)", "sliding")
+        for text, name, tip in PROTOCOLS:
+            self.protocol.addItem(text, name)
+            self.protocol.setItemData(self.protocol.count() - 1, tip,
+                                      Qt.ItemDataRole.ToolTipRole)
+        self.protocol.currentIndexChanged.connect(
+            lambda i: self.protocol.setToolTip(self.protocol.itemData(
+                i, Qt.ItemDataRole.ToolTipRole)))
+        self.protocol.setToolTip(PROTOCOLS[0][2])
         self.minutes = QSpinBox()
         self.minutes.setRange(1, 120)
         self.minutes.setValue(10)
