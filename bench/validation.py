@@ -298,7 +298,8 @@ def kubios_rows(reports: list[Path], neurokit: bool = True) -> list[dict[str, An
             if ref is None:
                 continue
             mine = ours.get(metric.key)
-            mine = None if mine is None else float(mine)
+            # A metric we do not compute (NaN, null in JSON) is shown as "—", not as a miss.
+            mine = None if mine is None or not math.isfinite(float(mine)) else float(mine)
             theirs = None
             if metric.nk is not None and nk_out:
                 try:

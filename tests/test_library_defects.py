@@ -304,7 +304,9 @@ def test_a_short_session_says_not_enough_data_not_nan(tmp_path, seconds, capfd):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     summary = next(line for line in out.splitlines() if line.startswith("session "))
-    assert "nan" not in summary and "coherence — (not enough data)" in summary
+    # Too short to interpret (5 s), or interpretable with coherence not yet known (20 s).
+    assert "nan" not in summary
+    assert "coherence — (not enough data)" in summary or "not interpretable" in summary
     assert main(["sessions", "--data-dir", str(tmp_path)]) == 0
     assert " nan" not in capfd.readouterr().out
 

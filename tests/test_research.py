@@ -51,7 +51,12 @@ def test_api_loads_frames_and_summarises_with_provenance(study):
     broken = table[table["path"].str.endswith("broken.csv")]
     assert len(broken) == 1 and broken["error"].iloc[0]
     ok = table[table["error"].isna()]
-    assert len(ok) == 21 and (ok["rmssd_ms"] > 0).all()
+    assert len(ok) == 21
+    # Cuts of ltdb14149 (an irregular rhythm beat-labelled N) can grade as not interpretable:
+    # their numbers are withheld, the others' are there.
+    lost = ok["quality_grade"] == "not_interpretable"
+    assert (ok.loc[~lost, "rmssd_ms"] > 0).all() and ok.loc[lost, "rmssd_ms"].isna().all()
+    assert (~lost).sum() >= 14
     # The same numbers, and names, as `analyze --json` on one file.
     one = json.loads(analyze(ok["path"].iloc[0], "--json").stdout)
     for key in SUMMARY_COLUMNS:  # JSON writes a withheld (NaN) metric as null
@@ -93,8 +98,10 @@ def test_dask_local_cluster_gives_the_same_table(study, tmp_path):
 
 def test_globs_and_bad_flags(study, tmp_path):
     run = analyze(f"{study}/subject0[0-2]/*.txt", "--json")
-    assert run.returncode == 0
-    assert len(json.loads(run.stdout)) == sum(1 for _ in study.glob("subject0[0-2]/*.txt"))
+    rows = json.loads(run.stdout)
+    assert len(rows) == sum(1 for _ in study.glob("subject0[0-2]/*.txt"))
+    lost = any(r["quality_grade"] == "not_interpretable" for r in rows)
+    assert run.returncode == (3 if lost else 0)
     assert analyze(str(tmp_path / "nothing_here_*"), "--json").returncode == 2
     bad = analyze(str(study), "--resume")
     assert bad.returncode == 2 and "--resume needs --csv" in bad.stderr
