@@ -38,8 +38,9 @@ NOT_REPRODUCED = {
     "sdnn_index_ms": "same segmentation question as SDANN: -4.1..+2.8 %",
     "tinn_ms": "least-squares triangle on the 1/128 s histogram gives 60-78 % less than "
                "Kubios's TINN; Kubios's interpolation is not public",
-    "apen": "-28..+10 % with and without smoothness-priors detrending (Kubios's 'detrending "
-            "for nonlinear' with detrending 'none' is undocumented)",
+    "apen": "-28..+10 %; Kubios's values lie between those any r gives on the whole-ms RR, "
+            "so its 'detrending for nonlinear' input is not the raw series, and no "
+            "smoothness-priors lambda fits all five (docs/kubios_parity.md)",
     "sampen": "-35..-2 %, as ApEn",
     "dfa_alpha1": "-4.3..+6.8 % (series 4 outside 5 %); Kubios's box placement is undocumented",
     "dfa_alpha2": "-3.4..+16.7 % (series 4) with 16-64 and 17-64 beats alike",
@@ -48,7 +49,8 @@ NOT_REPRODUCED = {
     "pns_index": "z-scores need Kubios's population norms, which are not published (we "
                  "report NaN without norms); a linear fit of the five reports on mean RR, "
                  "RMSSD and SD1 % leaves residuals of ±0.13, so the form is not even linear",
-    "sns_index": "as PNS index",
+    "sns_index": "as PNS index: the best linear fit on mean HR, stress index and SD2 % leaves "
+                 "±0.19",
 }
 
 SCALAR = {  # our key: (Kubios label, tolerance)

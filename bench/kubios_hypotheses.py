@@ -1,0 +1,221 @@
+"""The definitions tried for the Kubios HRV 3.1.0 metrics we do not reproduce, and how far each
+lands from Kubios's reports on NSRDB hours 1-5 (docs/kubios_parity.md holds the table and what
+it rules out).
+
+    .venv/bin/python bench/kubios_hypotheses.py
+
+Prints, per candidate, the error (%) against Kubios on series 1..5 and the worst of the five;
+PNS/SNS as the residual of a least-squares fit. Nothing is written. A definition counts as
+reproduced only if one form, without constants fitted per file, is within the issue's tolerance
+(0.05 % time domain, 5 % TINN / entropies / DFA / stress index, ±0.1 PNS/SNS) on all five.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from biofeedback.signal.autonomic import stress_index  # noqa: E402
+from biofeedback.signal.geometric import BIN_MS, tinn  # noqa: E402
+from biofeedback.signal.nonlinear import dfa_alpha, entropies  # noqa: E402
+from biofeedback.signal.spectral import resample_rr, smoothness_priors_detrend  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+SERIES = (1, 2, 3, 4, 5)
+
+
+def _rr(n: int) -> np.ndarray:
+    return np.loadtxt(DATA / "nsrdb_1h" / f"series_{n}_rr_ms.txt")
+
+
+def _report(n: int) -> dict:
+    path = (DATA / "kubios" / "series_1_kubios_3.1.0.json" if n == 1
+            else ROOT / "tests" / "data" / "kubios" / f"series_{n}_kubios_3.1.0.json")
+    return json.loads(path.read_text())["results"]
+
+
+def _row(name: str, label: str, f: Callable[[np.ndarray], float]) -> None:
+    errs = [100.0 * (f(_rr(n)) / _report(n)[label] - 1.0) for n in SERIES]
+    cells = " ".join(f"{e:+8.2f}" for e in errs)
+    print(f"  {name:52s}{cells}   worst {max(abs(e) for e in errs):7.2f} %")
+
+
+# -- candidate inputs ---------------------------------------------------------------------
+
+def _detrended(rr: np.ndarray, lam: float) -> np.ndarray:
+    """Smoothness priors on the beat series, the mean added back."""
+    return smoothness_priors_detrend(rr, lam) + rr.mean()
+
+
+def _detrended_4hz_lambda(rr: np.ndarray, lam_4hz: float = 500.0) -> np.ndarray:
+    """The beat-domain λ with the cut-off λ = 500 has at 4 Hz: fc ∝ fs/√λ."""
+    fs_beats = 1000.0 / rr.mean()
+    return _detrended(rr, lam_4hz * (fs_beats / 4.0) ** 2)
+
+
+def _segments(rr: np.ndarray, seconds: float, complete_only: bool) -> list[np.ndarray]:
+    t = np.cumsum(rr) / 1000.0
+    idx = np.floor(t / seconds).astype(int)
+    if complete_only:
+        keep = idx < np.floor(t[-1] / seconds)
+        rr, idx = rr[keep], idx[keep]
+    return [s for s in np.split(rr, np.flatnonzero(np.diff(idx)) + 1) if s.size > 1]
+
+
+# -- candidate definitions ----------------------------------------------------------------
+
+def _segment_hr_sd(rr: np.ndarray) -> float:
+    return float(np.std([np.mean(60000.0 / s) for s in _segments(rr, 300.0, False)], ddof=1))
+
+
+def _window_hr_sd(rr: np.ndarray, seconds: float) -> float:
+    t = np.cumsum(rr) / 1000.0
+    _, grid = resample_rr(t, rr)
+    hr = 60000.0 / grid
+    m = int(seconds * 4)
+    return float(hr[: hr.size // m * m].reshape(-1, m).mean(axis=1).std(ddof=1))
+
+
+def _sdann(rr: np.ndarray, seconds: float, complete_only: bool) -> float:
+    return float(np.std([s.mean() for s in _segments(rr, seconds, complete_only)], ddof=1))
+
+
+def _sdnn_index(rr: np.ndarray, seconds: float, complete_only: bool) -> float:
+    return float(np.mean([s.std(ddof=1) for s in _segments(rr, seconds, complete_only)]))
+
+
+def _tinn_fine(rr: np.ndarray, bin_ms: float) -> float:
+    """Least-squares triangle with its corners on a 1 ms grid (not on bin edges)."""
+    edges = bin_ms * np.arange(np.floor(rr.min() / bin_ms), np.floor(rr.max() / bin_ms) + 2)
+    d, _ = np.histogram(rr, edges)
+    centre = (edges[:-1] + edges[1:]) / 2
+    x = int(np.argmax(d))
+    peak, mode = d[x], centre[x]
+    n_cand = np.arange(np.floor(edges[0]), mode)
+    m_cand = np.arange(mode + 1, np.ceil(edges[-1]) + 1)
+    left, right = centre <= mode, centre >= mode
+    q_left = np.clip((centre[left] - n_cand[:, None]) / (mode - n_cand[:, None]), 0, 1) * peak
+    q_right = np.clip((m_cand[:, None] - centre[right]) / (m_cand[:, None] - mode), 0, 1) * peak
+    n_best = n_cand[np.argmin(((d[left] - q_left) ** 2).sum(axis=1))]
+    m_best = m_cand[np.argmin(((d[right] - q_right) ** 2).sum(axis=1))]
+    return float(m_best - n_best)
+
+
+def _dfa(rr: np.ndarray, lo: int, hi: int, placement: str, order: int = 1) -> float:
+    y = np.cumsum(rr - rr.mean())
+    sizes = np.arange(lo, hi + 1)
+    f = []
+    for n in sizes:  # a bench: a loop over box sizes
+        k = y.size // n * n
+        if placement == "forward":
+            boxes = y[:k].reshape(-1, n)
+        elif placement == "both ends":
+            boxes = np.vstack((y[:k].reshape(-1, n), y[y.size - k:].reshape(-1, n)))
+        else:  # sliding, every start
+            boxes = np.lib.stride_tricks.sliding_window_view(y, n)
+        basis = np.vander(np.arange(n), order + 1)
+        coef = np.linalg.lstsq(basis, boxes.T, rcond=None)[0]
+        f.append(np.sqrt(np.mean((boxes.T - basis @ coef) ** 2)))
+    return float(np.polyfit(np.log10(sizes), np.log10(f), 1)[0])
+
+
+def _entropy(rr: np.ndarray, which: int, series: Callable[[np.ndarray], np.ndarray],
+             r_from_raw: bool) -> float:
+    x = series(rr)
+    r = 0.2 * (rr if r_from_raw else x).std(ddof=1)
+    return entropies(x, 2, r)[which]
+
+
+def _pns_sns_fit() -> None:
+    """Residual of the best linear fit (intercept + 3 coefficients, 5 reports) of Kubios's
+    PNS / SNS on Kubios's own inputs: any z-score average with any norms is such a fit."""
+    reports = [_report(n) for n in SERIES]
+
+    def col(label: str) -> np.ndarray:
+        return np.array([r[label] for r in reports])
+
+    mean_rr = col("Mean RR  (ms)")
+    inputs = {
+        "PNS index": (mean_rr, col("RMSSD (ms)"), 100 * col("SD1 (ms)") / mean_rr),
+        "SNS index": (col("Mean HR (beats/min)"), col("Stress index"),
+                      100 * col("SD2 (ms)") / mean_rr),
+    }
+    for label, cols in inputs.items():
+        a = np.column_stack((*cols, np.ones(len(SERIES))))
+        y = col(label)
+        coef = np.linalg.lstsq(a, y, rcond=None)[0]
+        print(f"  {label}: largest residual of the best linear fit "
+              f"{np.abs(a @ coef - y).max():.3f} (tolerance 0.1)")
+
+
+def main() -> None:
+    print("error against Kubios HRV 3.1.0 (%), series 1..5")
+    print("STD HR")
+    _row("SD of beat HR 60000/RR (ours)", "STD HR (beats/min)",
+         lambda rr: float((60000.0 / rr).std(ddof=1)))
+    _row("SD of HR of RR detrended, λ=500 (beats)", "STD HR (beats/min)",
+         lambda rr: float((60000.0 / _detrended(rr, 500.0)).std(ddof=1)))
+    _row("SD of HR of RR detrended, 4 Hz-equivalent λ", "STD HR (beats/min)",
+         lambda rr: float((60000.0 / _detrended_4hz_lambda(rr)).std(ddof=1)))
+    _row("SD of the 5-min segments' mean HR", "STD HR (beats/min)", _segment_hr_sd)
+    for seconds in (10.0, 60.0, 300.0):
+        _row(f"SD of 4 Hz HR averaged over {seconds:.0f} s", "STD HR (beats/min)",
+             lambda rr, s=seconds: _window_hr_sd(rr, s))
+    print("SDANN / SDNN index")
+    for complete in (False, True):
+        what = "complete 5-min segments" if complete else "all 5-min segments"
+        _row(f"SDANN, {what}", "SDANN (ms)", lambda rr, c=complete: _sdann(rr, 300.0, c))
+        _row(f"SDNN index, {what}", "SDNN index (ms)",
+             lambda rr, c=complete: _sdnn_index(rr, 300.0, c))
+    _row("SDANN, complete 366 s segments (best length)", "SDANN (ms)",
+         lambda rr: _sdann(rr, 366.0, True))
+    _row("SDNN index, complete 366 s segments", "SDNN index (ms)",
+         lambda rr: _sdnn_index(rr, 366.0, True))
+    print("TINN")
+    _row("least squares, corners on 1/128 s edges (ours)", "TINN (ms)", tinn)
+    for bin_ms in (BIN_MS, 50.0, 100.0):
+        _row(f"least squares, corners on 1 ms, bins {bin_ms:.4g} ms", "TINN (ms)",
+             lambda rr, b=bin_ms: _tinn_fine(rr, b))
+    print("stress index")
+    _row("sqrt(AMo/(2 Mo MxDMn)), raw RR (ours)", "Stress index", stress_index)
+    for lam in (30.0, 100.0, 500.0):
+        _row(f"same on RR detrended, λ={lam:.0f} (beats)", "Stress index",
+             lambda rr, lam=lam: stress_index(_detrended(rr, lam)))
+    _row("same on RR detrended, 4 Hz-equivalent λ", "Stress index",
+         lambda rr: stress_index(_detrended_4hz_lambda(rr)))
+    print("ApEn / SampEn")
+    inputs = {"raw RR (ours)": lambda rr: rr,
+              "detrended λ=500 (beats)": lambda rr: _detrended(rr, 500.0),
+              "detrended, 4 Hz-equivalent λ": _detrended_4hz_lambda}
+    for name, series in inputs.items():
+        for raw_r in (False, True) if name != "raw RR (ours)" else (True,):
+            suffix = ", r from raw SD" if raw_r and name != "raw RR (ours)" else ""
+            for which, label in ((0, "Approximate entropy (ApEn)"),
+                                 (1, "Sample entropy (SampEn)")):
+                _row(f"{'ApEn' if which == 0 else 'SampEn'}, {name}{suffix}", label,
+                     lambda rr, w=which, s=series, r=raw_r: _entropy(rr, w, s, r))
+    print("DFA")
+    for placement in ("forward", "both ends", "sliding"):
+        for order in (1, 2):
+            _row(f"α1, boxes {placement}, order {order}", "alpha 1",
+                 lambda rr, p=placement, o=order: _dfa(rr, 4, 16, p, o))
+            _row(f"α2 (17-64), boxes {placement}, order {order}", "alpha 2",
+                 lambda rr, p=placement, o=order: _dfa(rr, 17, 64, p, o))
+    for lam in (500.0, 1000.0):
+        _row(f"α1, RR detrended λ={lam:.0f} (beats)", "alpha 1",
+             lambda rr, lam=lam: dfa_alpha(_detrended(rr, lam), 4, 16))
+        _row(f"α2, RR detrended λ={lam:.0f} (beats)", "alpha 2",
+             lambda rr, lam=lam: dfa_alpha(_detrended(rr, lam), 17, 64))
+    print("PNS / SNS")
+    _pns_sns_fit()
+
+
+if __name__ == "__main__":
+    main()
