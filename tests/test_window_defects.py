@@ -331,8 +331,18 @@ def _progress(rmssd: list[float | None]) -> dict:
     rows = [{"start_time": f"2026-11-{10 + i:02d}T09:00:00+00:00", "protocol": "standard",
              "minutes": 15.0, "resting_rmssd_ms": r, "coherence": 1.5, "pre_rating": 6,
              "post_rating": 3} for i, r in enumerate(rmssd)]
-    return {"sessions": rows, "resting_rmssd_slope_ms_per_session": 0.0,
+    return {"sessions": rows, "resting_rmssd_slope_ms_per_session": -1e-13,
             "total_minutes": 15.0 * len(rows)}
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_progress_headline_reads_as_words(qtbot, n):
+    """'1 session' and a trend that rounds to zero is 'steady', never '-0.00' (items 29, 33)."""
+    dialog = ProgressDialog("Anna Smith", _progress([22.4] * n))
+    qtbot.addWidget(dialog)
+    text = dialog.headline.text()
+    assert text.startswith(f"{n} session{'' if n == 1 else 's'},")
+    assert "steady" in text and "0.00" not in text
 
 
 @pytest.mark.parametrize("n", [2, 3, 7, 40])

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..reports.wording import rmssd_trend
 from ..signal.coherence import LEVEL_NAMES
 from ..storage.paths import data_dir
 
@@ -281,9 +282,11 @@ class ProgressDialog(QDialog):
             return
         rows = progress["sessions"]
         slope = progress["resting_rmssd_slope_ms_per_session"]
-        layout.addWidget(QLabel(
-            f"{len(rows)} sessions, {progress['total_minutes']:.0f} min practised"
-            + ("" if slope is None else f"; resting RMSSD {slope:+.2f} ms per session")))
+        self.headline = QLabel(
+            f"{len(rows)} session{'' if len(rows) == 1 else 's'}, "
+            f"{progress['total_minutes']:.0f} min practised"
+            + ("" if slope is None else f"; resting RMSSD {rmssd_trend(slope)}"))
+        layout.addWidget(self.headline)
         plots = QHBoxLayout()
         n = list(range(1, len(rows) + 1))
         self.plots: list[pg.PlotWidget] = []
