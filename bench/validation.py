@@ -188,7 +188,8 @@ def provenance() -> dict[str, str]:
 
 # ---------------------------------------------------------------------------- (a) artifacts
 
-ARTIFACT_COLUMNS = ("target", "ours", "neurokit2", "goal", "met")
+#: The keys of ``artifact_validation.artifact_table()``'s rows, in the page's column order.
+ARTIFACT_COLUMNS = ("figure", "ours", "neurokit2", "target", "unit", "met")
 
 
 def artifact_rows() -> list[dict[str, Any]] | None:

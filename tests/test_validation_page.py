@@ -61,16 +61,16 @@ def test_the_page_has_every_section_with_finite_numbers(validation, kubios, tmp_
     assert slow["edge_named"] == 1 and slow["reliable"] == 0
     assert slow["next_rates_bpm"] == [4.5, 4.0, 3.5] and slow["met"]
     assert inside["within_0_5"] == 1 and inside["goal"].startswith("reliable")
-    artifacts = [{"target": "rest_rri flagged %", "ours": 0.11, "neurokit2": 0.33,
-                  "goal": "≤ 0.5 %", "met": True},
-                 {"target": "MITDB 100 A/V found", "ours": 34, "neurokit2": 34,
-                  "goal": "all 34", "met": True, "note": "labelled beats"}]
+    artifacts = [{"figure": "rest_rri flagged", "ours": 0.11, "neurokit2": 0.33,
+                  "target": "≤ 0.5 %", "unit": "%", "met": True},
+                 {"figure": "MITDB 100 A/V found", "ours": 34, "neurokit2": 34,
+                  "target": "all 34", "unit": "beats", "met": True, "note": "labelled beats"}]
     page = validation.render_page(validation.provenance(), artifacts, kubios, resonance,
                                   (1,), "python bench/validation.py --quick")
     for heading in ("# Validation", "## (a) Artifact detection", "## (b) Kubios parity",
                     "## (c) Resonance assessment", "## (d) Speed"):
         assert heading in page
-    assert "| rest_rri flagged % | 0.11 | 0.33 | ≤ 0.5 % | yes | — |" in page
+    assert "| rest_rri flagged | 0.11 | 0.33 | ≤ 0.5 % | % | yes | — |" in page
     assert "labelled beats" in page and "2 of 2 targets met" in page
     assert "biofeedback analyze --no-correction --json ../shared/data/nsrdb_1h/series_1" in page
     assert "| RMSSD (ms) | 60.5235 | 60.5235 |" in page
