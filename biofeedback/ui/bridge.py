@@ -77,6 +77,7 @@ class SessionBridge(QObject):
         self.runner: SessionRunner | None = None
         self.clock: PlaybackClock | None = None
         self._task: Future | None = None
+        self._stop_requested = False
         self._replaying: tuple[str, float] | None = None  # path and speed of the replay
         self._seeking = False
         self._jobs: list[Future] = []  # library jobs: waited for before the thread stops
@@ -89,8 +90,14 @@ class SessionBridge(QObject):
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
+    @property
+    def stopping(self) -> bool:
+        """A stop was asked for and the session is still finishing."""
+        return self.running and self._stop_requested
+
     # -- starting -------------------------------------------------------------------------
     def start_session(self, plan: SessionPlan) -> None:
+        self._stop_requested = False
         self._task = asyncio.run_coroutine_threadsafe(self._session(plan), self._loop)
 
     def start_replay(self, path: str, speed: float = 1.0, start_s: float = 0.0) -> None:
@@ -166,6 +173,7 @@ class SessionBridge(QObject):
 
     def stop(self) -> None:
         if self.runner is not None:
+            self._stop_requested = True
             self._call(self.runner.stop)
 
     def marker(self, note: str) -> None:

@@ -528,7 +528,7 @@ class MainWindow(QMainWindow):
         if self._closing:
             event.accept()
             return
-        if self.bridge.running and self._live:
+        if self.bridge.running and self._live and not self.bridge.stopping:
             answer = QMessageBox.question(
                 self, "Session running",
                 "A session is running. Stop it and save what was recorded?",
