@@ -68,4 +68,10 @@ def test_a_day_of_beats_is_not_much_slower_than_ndimage():
 
 @pytest.mark.parametrize("n", (1, 2, 7, 128, 256, 511))
 def test_hann_is_scipys_periodic_hann(n):
-    np.testing.assert_allclose(hann_periodic(n), get_window("hann", n), rtol=0, atol=1e-15)
+    assert np.array_equal(hann_periodic(n), get_window("hann", n))
+
+
+def test_hann_is_the_periodic_formula():
+    n = 128
+    periodic = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)
+    np.testing.assert_allclose(hann_periodic(n), periodic, rtol=0, atol=1e-15)
