@@ -46,7 +46,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .lazy_scipy import interpolate, ndimage
+from .rolling import rolling_median, rolling_percentile
+from .splines import NaturalCubicSpline
 from .windows import beat_times
 
 #: Beats on each side of a beat whose median is its reference (the beat itself left out).
@@ -142,7 +143,7 @@ def detect_artifacts(rr_ms: np.ndarray, resolution: float | None = None) -> np.n
     q = resolution_ms(rr) if resolution is None else float(resolution)
     ref = _reference(rr)
     drr = np.diff(rr, prepend=rr[0])
-    scale = np.maximum(ndimage.median_filter(np.abs(drr), SCALE_BEATS, mode="nearest"), q)
+    scale = np.maximum(rolling_median(np.abs(drr), SCALE_BEATS), q)
     # In bigeminy every difference is an ectopic one: the scale must not grow with them.
     scale = np.minimum(scale, SCALE_CAP * ref)
     floor = np.maximum(REL * ref, K_RESOLUTION * q)
@@ -214,7 +215,7 @@ def _correct_once(
     bad = np.isin(lab, _INTERPOLATED)
     good = lab == ""
     if bad.any() and good.sum() >= 4:
-        spline = interpolate.CubicSpline(t[good], rr[good], bc_type="natural")
+        spline = NaturalCubicSpline(t[good], rr[good])
         recorded = rr
         rr = rr.copy()
         lo, hi = rr[good].min(), rr[good].max()
@@ -249,11 +250,23 @@ def correct_beats(
     The time resolution is estimated once, from the recorded intervals (corrected ones no
     longer lie on the recording's clock).
     """
+    rr = np.asarray(rr_ms, dtype=float)
+    q = resolution_ms(rr) if resolution is None else float(resolution)
+    return correct_labelled(t_s, rr, detect_artifacts(rr, q), max_passes, q)
+
+
+def correct_labelled(
+    t_s: np.ndarray, rr_ms: np.ndarray, labels: np.ndarray, max_passes: int = 2,
+    resolution: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`correct_beats` given the first pass's ``labels`` (``detect_artifacts(rr_ms,
+    resolution)``), for callers that need them too: the recording is judged once."""
     t = np.asarray(t_s, dtype=float)
     rr = np.asarray(rr_ms, dtype=float)
     q = resolution_ms(rr) if resolution is None else float(resolution)
-    for _ in range(max_passes):
-        labels = detect_artifacts(rr, q)
+    for n in range(max_passes):  # passes over the whole series, not over beats
+        if n:
+            labels = detect_artifacts(rr, q)
         if not labels.any():
             break
         t, rr = _correct_once(t, rr, labels)
@@ -378,8 +391,8 @@ def _quartile_flags(rr: np.ndarray, p: CausalFilterParams, first_index: int) -> 
     w = p.spread_beats
     shifted = np.concatenate(([dev[0]], dev[:-1]))
     origin = (w - 1) // 2
-    q1 = ndimage.percentile_filter(shifted, 25, size=w, mode="nearest", origin=origin)
-    q3 = ndimage.percentile_filter(shifted, 75, size=w, mode="nearest", origin=origin)
+    q1 = rolling_percentile(shifted, 25, w, origin)
+    q3 = rolling_percentile(shifted, 75, w, origin)
     threshold = np.maximum(p.alpha * (q3 - q1) / 2.0, p.floor_ms)
     warm = first_index + np.arange(rr.size) < p.history
     threshold = np.where(warm, np.maximum(threshold, p.warmup_fraction * reference), threshold)

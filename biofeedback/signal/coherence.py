@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lazy_scipy import fft, interpolate, linalg
-from .lazy_scipy import signal as sps
+from .lazy_scipy import fft
+from .splines import NaturalCubicSpline, evaluate_pieces, natural_second_derivatives
+from .tapers import hann_periodic
 
 #: A window's knots may stop this far short of its ends (the spline extrapolates there).
 MAX_EDGE_GAP_S = 2.0
@@ -109,7 +110,7 @@ def _knot_range(
 
 def coherence_spectra(samples_ms: np.ndarray, p: CoherenceParams) -> tuple[np.ndarray, np.ndarray]:
     """One-sided PSDs (ms²/Hz) of windows of evenly sampled RR, shape ``(windows, samples)``."""
-    w = sps.get_window("hann", p.n_samples)
+    w = hann_periodic(p.n_samples)
     x = samples_ms - samples_ms.mean(axis=-1, keepdims=True)
     spec = fft.rfft(x * w, n=p.nfft, axis=-1)
     psd = (spec.real**2 + spec.imag**2) * (2.0 / (p.fs_hz * np.sum(w**2)))
@@ -166,44 +167,11 @@ def coherence(
     if not ok[0]:
         return Coherence(np.nan, np.nan, np.nan, np.nan, f_hz, np.full(f_hz.shape, np.nan))
     knots = slice(lo[0], hi[0])
-    spline = interpolate.CubicSpline(t_s[knots], rr_ms[knots], bc_type="natural")
+    spline = NaturalCubicSpline(t_s[knots], rr_ms[knots])
     f_hz, psd = coherence_spectra(spline(end + p.sample_offsets_s())[None, :], p)
     ratio, peak_hz, peak, total = score_spectra(f_hz, psd, p)
     return Coherence(float(ratio[0]), float(peak_hz[0]), float(peak[0]), float(total[0]),
                      f_hz, psd[0])
-
-
-def _block_natural_splines(
-    x: np.ndarray, y: np.ndarray, block_len: np.ndarray
-) -> np.ndarray:
-    """Second derivatives of natural cubic splines through consecutive blocks of knots.
-
-    All blocks form one tridiagonal system; the natural end conditions (M = 0 at each block's
-    first and last knot) decouple neighbouring blocks, so one banded solve serves them all.
-    """
-    n = x.size
-    starts = np.cumsum(block_len) - block_len
-    edge = np.zeros(n, bool)
-    edge[starts] = True
-    edge[starts + block_len - 1] = True
-    h = np.diff(x)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        slope = np.diff(y) / h
-    inner = ~edge
-    inner_idx = np.flatnonzero(inner)
-    diag = np.ones(n)
-    rhs = np.zeros(n)
-    sub = np.zeros(n)  # A[i, i-1]
-    sup = np.zeros(n)  # A[i, i+1]
-    diag[inner_idx] = 2.0 * (h[inner_idx - 1] + h[inner_idx])
-    sub[inner_idx] = h[inner_idx - 1]
-    sup[inner_idx] = h[inner_idx]
-    rhs[inner_idx] = 6.0 * (slope[inner_idx] - slope[inner_idx - 1])
-    banded = np.zeros((3, n))
-    banded[0, 1:] = sup[:-1]
-    banded[1] = diag
-    banded[2, :-1] = sub[1:]
-    return linalg.solve_banded((1, 1), banded, rhs, check_finite=False)
 
 
 def _resample_windows(
@@ -219,18 +187,12 @@ def _resample_windows(
     offsets = np.cumsum(m) - m
     knot = np.arange(m.sum()) - np.repeat(offsets - lo, m)
     x, y = t_clean[knot], rr_clean[knot]
-    second = _block_natural_splines(x, y, m)
+    second = natural_second_derivatives(x, y, m)
 
     s = t_end_s[:, None] + p.sample_offsets_s()[None, :]
     j = np.searchsorted(t_clean, s, side="right") - 1
     j = np.clip(j, lo[:, None], (hi - 2)[:, None])
-    q = offsets[:, None] + (j - lo[:, None])
-    x0, x1, y0, y1, m0, m1 = x[q], x[q + 1], y[q], y[q + 1], second[q], second[q + 1]
-    h = x1 - x0
-    a, b = x1 - s, s - x0
-    return (m0 * a**3 + m1 * b**3) / (6.0 * h) + (y0 / h - m0 * h / 6.0) * a + (
-        y1 / h - m1 * h / 6.0
-    ) * b
+    return evaluate_pieces(x, y, second, offsets[:, None] + (j - lo[:, None]), s)
 
 
 def windowed_coherence(

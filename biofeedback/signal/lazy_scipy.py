@@ -30,13 +30,11 @@ class LazyModule:
 
 
 fft = LazyModule("scipy.fft")
-interpolate = LazyModule("scipy.interpolate")
 linalg = LazyModule("scipy.linalg")
-ndimage = LazyModule("scipy.ndimage")
 signal = LazyModule("scipy.signal")
 
 
 def load_all() -> None:
     """Import all of them now (before a session clock starts)."""
-    for module in (fft, interpolate, linalg, ndimage, signal):
+    for module in (fft, linalg, signal):
         importlib.import_module(module._name)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .coherence import CoherenceParams, coherence
-from .lazy_scipy import interpolate
 from .lazy_scipy import signal as sps
 from .spectral import BANDS_HZ
+from .splines import NaturalCubicSpline
 
 GRID_HZ = 4.0
 
@@ -52,7 +52,7 @@ def heart_rate_grid(t_s: np.ndarray, rr_ms: np.ndarray,
                     fs_hz: float = GRID_HZ) -> tuple[np.ndarray, np.ndarray]:
     """Instantaneous heart rate (bpm) on a uniform grid, by a cubic spline through the beats."""
     t = np.arange(t_s[0], t_s[-1], 1.0 / fs_hz)
-    spline = interpolate.CubicSpline(t_s, 60000.0 / rr_ms, bc_type="natural")
+    spline = NaturalCubicSpline(t_s, 60000.0 / rr_ms)
     return t, spline(t)
 
 

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .lazy_scipy import interpolate, linalg
+from .lazy_scipy import linalg
 from .lazy_scipy import signal as sps
+from .splines import NaturalCubicSpline
 
 #: Task Force (1996) frequency bands, Hz.
 BANDS_HZ: dict[str, tuple[float, float]] = {
@@ -75,7 +76,7 @@ def resample_rr(
     Returns ``(t_grid_s, rr_grid_ms)``.
     """
     t_s = np.asarray(t_s, dtype=float)
-    spline = interpolate.CubicSpline(t_s, np.asarray(rr_ms, dtype=float), bc_type="natural")
+    spline = NaturalCubicSpline(t_s, rr_ms)
     t_grid = t_s[0] + np.arange(int(np.floor((t_s[-1] - t_s[0]) * fs_hz)) + 1) / fs_hz
     return t_grid, spline(t_grid)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .artifacts import correct_beats, detect_artifacts
+from .artifacts import correct_labelled, detect_artifacts, resolution_ms
 from .autonomic import AutonomicNorms, pns_sns, stress_index
 from .coherence import CoherenceParams, windowed_coherence
 from .geometric import tinn, triangular_index
@@ -151,9 +151,11 @@ def summarize(
     p = params or AnalysisParams()
     t_s = np.asarray(t_s, dtype=float)
     rr_ms = np.asarray(rr_ms, dtype=float)
-    labels = detect_artifacts(rr_ms)
+    q = resolution_ms(rr_ms)
+    labels = detect_artifacts(rr_ms, q)
     counts = {name: int(np.sum(labels == name)) for name in ARTIFACT_TYPES}
-    t, rr = correct_beats(t_s, rr_ms) if p.artifact_correction else (t_s, rr_ms)
+    t, rr = correct_labelled(t_s, rr_ms, labels, resolution=q) if p.artifact_correction else (
+        t_s, rr_ms)
 
     nan = float("nan")
     metrics = hrv_metrics(t, rr, p.spectral, p.autonomic_norms)
@@ -200,11 +202,14 @@ def windowed_metrics(
     p = params or AnalysisParams()
     t_s = np.asarray(t_s, dtype=float)
     rr_ms = np.asarray(rr_ms, dtype=float)
-    t, rr = correct_beats(t_s, rr_ms) if p.artifact_correction else (t_s, rr_ms)
+    q = resolution_ms(rr_ms)
+    labels = detect_artifacts(rr_ms, q)
+    t, rr = correct_labelled(t_s, rr_ms, labels, resolution=q) if p.artifact_correction else (
+        t_s, rr_ms)
     ends = t[tick_ends(t, window_s, step_s, _recording_start(t, rr))]
     td = windowed_time_domain(t, rr, ends, window_s)
     wc = windowed_coherence(t, rr, ends, params=p.coherence)
-    flagged = detect_artifacts(rr_ms) != ""
+    flagged = labels != ""
     pct, n_raw = windowed_artifacts_pct(t_s, flagged, ends, window_s)
     grades = grade(pct, n_raw, np.full(ends.size, float(window_s)))
     lo, hi = window_bounds(t_s, ends, window_s)
