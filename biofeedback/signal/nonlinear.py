@@ -210,14 +210,17 @@ def dfa_alpha(rr_ms: np.ndarray, lo_beats: int, hi_beats: int) -> float:
 def nonlinear(
     rr_ms: np.ndarray, m: int = 2, r_sd: float = 0.2,
     dfa_short: tuple[int, int] = (4, 16), dfa_long: tuple[int, int] = (16, 64),
+    with_entropies: bool = True,
 ) -> Nonlinear:
-    """The nonlinear set of one series of RR intervals."""
+    """The nonlinear set of one series of RR intervals (ApEn and SampEn NaN without
+    ``with_entropies``: their matching grows faster than the series)."""
     rr = np.asarray(rr_ms, dtype=float)
     sd1, sd2 = poincare(rr)
     r = r_sd * np.std(rr, ddof=1) if rr.size > 1 else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = float(np.divide(sd2, sd1))
-    apen, sampen = entropies(rr, m, r) if np.isfinite(r) and r > 0 else (np.nan, np.nan)
+    wanted = with_entropies and np.isfinite(r) and r > 0
+    apen, sampen = entropies(rr, m, r) if wanted else (np.nan, np.nan)
     return Nonlinear(
         sd1_ms=sd1,
         sd2_ms=sd2,

@@ -83,6 +83,9 @@ class AnalysisParams:
     coherence: CoherenceParams = field(default_factory=CoherenceParams)
     #: Population norms for the PNS and SNS indices (none built in: they are NaN without).
     autonomic_norms: AutonomicNorms | None = None
+    #: ApEn and SampEn (a session's own summary, which shows neither, leaves them out: on a
+    #: day of beats they take seconds).
+    entropies: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,7 +121,8 @@ def _spectral_set(t: np.ndarray, rr: np.ndarray, p: SpectralParams) -> dict[str,
 
 def hrv_metrics(t_s: np.ndarray, rr_ms: np.ndarray,
                 spectral: SpectralParams | None = None,
-                autonomic_norms: AutonomicNorms | None = None) -> dict[str, float]:
+                autonomic_norms: AutonomicNorms | None = None,
+                entropies: bool = True) -> dict[str, float]:
     """Kubios's metric set of one stretch of beats (already corrected or not), flat:
     time domain, geometric, Welch and AR spectra, nonlinear and autonomic indices."""
     t = np.asarray(t_s, dtype=float)
@@ -132,7 +136,7 @@ def hrv_metrics(t_s: np.ndarray, rr_ms: np.ndarray,
         "tinn_ms": tinn(rr) if rr.size else np.nan,
     }
     out.update(_spectral_set(t, rr, spectral or SpectralParams()))
-    nl = nonlinear(rr)
+    nl = nonlinear(rr, with_entropies=entropies)
     out.update({k: getattr(nl, k) for k in NONLINEAR_KEYS})
     si = stress_index(rr)
     pns, sns = pns_sns(td.mean_rr_ms, td.rmssd_ms, nl.sd1_ms, nl.sd2_ms, si, autonomic_norms)
@@ -158,7 +162,7 @@ def summarize(
         t_s, rr_ms)
 
     nan = float("nan")
-    metrics = hrv_metrics(t, rr, p.spectral, p.autonomic_norms)
+    metrics = hrv_metrics(t, rr, p.spectral, p.autonomic_norms, p.entropies)
 
     start = _recording_start(t, rr)
     c = p.coherence

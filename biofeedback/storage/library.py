@@ -120,9 +120,9 @@ def _summary_of(record) -> dict[str, Any]:
     t, rr = record.beats["t_s"], record.beats["rr_ms"]
     if t.size < 2:
         return {"n_beats": int(t.size)}
-    from ..signal import summarize
+    from ..signal import AnalysisParams, summarize
 
-    s = summarize(t, rr)
+    s = summarize(t, rr, AnalysisParams(entropies=False))
     return {k: s[k] for k in ("n_beats", "mean_hr_bpm", "rmssd_ms", "coherence_ratio",
                               "artifacts_pct", "quality_grade", "quality_reason")}
 
