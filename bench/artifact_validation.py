@@ -55,15 +55,20 @@ def quantise(rr_ms: np.ndarray, f_hz: float = 128.0) -> np.ndarray:
     return np.diff(t, prepend=0.0) * 1000.0
 
 
-def nk_flags(rr_ms: np.ndarray) -> np.ndarray:
-    """Intervals neurokit2's Kubios method flags, as a boolean per interval."""
+def _nk_fixpeaks(rr_ms: np.ndarray, iterative: bool) -> tuple[dict, np.ndarray]:
+    """neurokit2's ``signal_fixpeaks`` (Kubios method) on the beats of ``rr_ms`` at 1 kHz."""
     import neurokit2 as nk
 
     peaks = np.rint(np.concatenate(([0.0], np.cumsum(rr_ms)))).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        info, _ = nk.signal_fixpeaks(peaks, sampling_rate=1000, method="Kubios",
-                                     iterative=False)
+        return nk.signal_fixpeaks(peaks, sampling_rate=1000, method="Kubios",
+                                  iterative=iterative)
+
+
+def nk_flags(rr_ms: np.ndarray) -> np.ndarray:
+    """Intervals neurokit2's Kubios method flags, as a boolean per interval."""
+    info, _ = _nk_fixpeaks(rr_ms, iterative=False)
     marks = np.zeros(rr_ms.size, bool)
     for key in ("ectopic", "missed", "extra", "longshort"):
         idx = np.asarray(info.get(key, []), dtype=int) - 1  # peak i ends interval i-1
@@ -74,13 +79,8 @@ def nk_flags(rr_ms: np.ndarray) -> np.ndarray:
 
 
 def nk_corrected(rr_ms: np.ndarray) -> np.ndarray:
-    import neurokit2 as nk
-
-    peaks = np.rint(np.concatenate(([0.0], np.cumsum(rr_ms)))).astype(int)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _, fixed = nk.signal_fixpeaks(peaks, sampling_rate=1000, method="Kubios",
-                                      iterative=True)
+    """RR intervals (ms) after neurokit2's iterative Kubios correction."""
+    _, fixed = _nk_fixpeaks(rr_ms, iterative=True)
     return np.diff(fixed).astype(float)
 
 

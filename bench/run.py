@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CLEAN, flagged, inject_artifacts, load  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from artifact_validation import nk_corrected, nk_flags  # noqa: E402
+
 from biofeedback.signal import (  # noqa: E402
     LiveAnalyzer,
     causal_flags,
@@ -87,29 +90,6 @@ def live_cost() -> None:
           f"p99 {np.percentile(costs_ms, 99):.3f} ms, max {costs_ms.max():.3f} ms")
 
 
-def _nk_labels(rr_ms: np.ndarray) -> np.ndarray:
-    """Intervals neurokit2's Kubios method flags, as a boolean per interval."""
-    import neurokit2 as nk
-
-    peaks = np.rint(np.concatenate(([0.0], np.cumsum(rr_ms)))).astype(int)
-    info, _ = nk.signal_fixpeaks(peaks, sampling_rate=1000, method="Kubios", iterative=False)
-    marks = np.zeros(rr_ms.size, bool)
-    for key in ("ectopic", "missed", "extra", "longshort"):
-        idx = np.asarray(info.get(key, []), dtype=int) - 1  # peak i ends interval i-1
-        if key == "extra":  # an extra peak splits one interval into two
-            idx = np.concatenate((idx, idx + 1))
-        marks[idx[(idx >= 0) & (idx < rr_ms.size)]] = True
-    return marks
-
-
-def _nk_corrected(rr_ms: np.ndarray) -> np.ndarray:
-    import neurokit2 as nk
-
-    peaks = np.rint(np.concatenate(([0.0], np.cumsum(rr_ms)))).astype(int)
-    _, fixed = nk.signal_fixpeaks(peaks, sampling_rate=1000, method="Kubios", iterative=True)
-    return np.diff(fixed).astype(float)
-
-
 def artifacts() -> None:
     print("Artifacts: ours (Lipponen & Tarvainen 2019) | neurokit2 signal_fixpeaks (Kubios)")
     rows, live_rows = [], []
@@ -119,14 +99,14 @@ def artifacts() -> None:
             rr, truth, _ = inject_artifacts(clean, np.random.default_rng(seed))
             ref = time_domain(clean).rmssd_ms
             ours = flagged(detect_artifacts(rr))
-            theirs = _nk_labels(rr)
+            theirs = nk_flags(rr)
             live = causal_flags(rr)
             live_rows.append([np.mean(live[truth]), np.mean(~live[~truth])])
             rows.append([
                 np.mean(ours[truth]), np.mean(~ours[~truth]),
                 time_domain(correct_artifacts(rr)).rmssd_ms / ref - 1,
                 np.mean(theirs[truth]), np.mean(~theirs[~truth]),
-                time_domain(_nk_corrected(rr)).rmssd_ms / ref - 1,
+                time_domain(nk_corrected(rr)).rmssd_ms / ref - 1,
             ])
     r = np.array(rows)
     print(f"  injected ({len(rows)} runs on {len(CLEAN)} clean recordings):")
@@ -142,7 +122,7 @@ def artifacts() -> None:
         rec = load(relative)
         truth = (rec.beat_labels != "N") | (np.roll(rec.beat_labels, 1) != "N")
         truth[0] = False
-        ours, theirs = flagged(detect_artifacts(rec.rr_ms)), _nk_labels(rec.rr_ms)
+        ours, theirs = flagged(detect_artifacts(rec.rr_ms)), nk_flags(rec.rr_ms)
         print(f"  {Path(relative).name} (labelled, {truth.sum()} abnormal intervals): "
               f"sens {ours[truth].mean():.3f} spec {(~ours[~truth]).mean():.4f} | "
               f"sens {theirs[truth].mean():.3f} spec {(~theirs[~truth]).mean():.4f}")
@@ -150,7 +130,7 @@ def artifacts() -> None:
         rr = load(relative).rr_ms
         print(f"  {Path(relative).name} (unlabelled): flagged "
               f"{np.mean(detect_artifacts(rr) != '') * 100:.1f} % | "
-              f"{np.mean(_nk_labels(rr)) * 100:.1f} %")
+              f"{np.mean(nk_flags(rr)) * 100:.1f} %")
 
 
 if __name__ == "__main__":

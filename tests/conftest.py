@@ -115,3 +115,31 @@ def write_corpus(folder: Path, n: int, minutes: float = 5.0, seed: int = 0) -> l
         np.savetxt(path, rr[start:start + length], fmt="%.3f")
         written.append(path)
     return written
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, monkeypatch):
+    """Main windows on ``tmp_path/data`` at a laptop's size, shut down after the test. A modal
+    "Session running" question answers No, so a test failing mid-session cannot hang at
+    teardown (a test that closes the window replaces it with its own answer)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from biofeedback.ui.dialogs import DEFAULTS
+    from biofeedback.ui.main_window import MainWindow
+
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.No)
+    windows = []
+
+    def make(source: str | None, speed: float = 1.0, prefs: dict | None = None):
+        window = MainWindow(tmp_path / "data", prefs or dict(DEFAULTS), source=source,
+                            speed=speed)
+        qtbot.addWidget(window)
+        window.resize(1366, 740)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for w in windows:
+        w.bridge.shutdown()

@@ -16,8 +16,7 @@ from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from biofeedback.storage.session import read_session  # noqa: E402
-from biofeedback.ui.dialogs import DEFAULTS, SummaryDialog  # noqa: E402
-from biofeedback.ui.main_window import MainWindow  # noqa: E402
+from biofeedback.ui.dialogs import SummaryDialog  # noqa: E402
 from biofeedback.ui.theme import LEVEL_WORDS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,23 +27,6 @@ RECORDED = ROOT / "recordings" / "20261122T093239_63597879"
 def private_settings(tmp_path):
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path):
-    windows = []
-
-    def make(source: str | None, speed: float = 1.0) -> MainWindow:
-        window = MainWindow(tmp_path / "data", dict(DEFAULTS), source=source, speed=speed)
-        qtbot.addWidget(window)
-        window.resize(1400, 900)
-        window.show()
-        windows.append(window)
-        return window
-
-    yield make
-    for w in windows:
-        w.bridge.shutdown()
 
 
 def sessions(root: Path) -> list[Path]:

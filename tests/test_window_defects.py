@@ -22,7 +22,6 @@ from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QImage, QPalette  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
     QApplication,
-    QMessageBox,
     QStyle,
     QStyleOptionComboBox,
 )
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (  # noqa: E402
 from biofeedback.storage.session import read_session  # noqa: E402
 from biofeedback.training.session import SessionResult  # noqa: E402
 from biofeedback.ui.dialogs import DEFAULTS, ProgressDialog, SettingsDialog, SummaryDialog  # noqa: E402
-from biofeedback.ui.main_window import MainWindow  # noqa: E402
 from biofeedback.ui.theme import DARK, LIGHT, apply_theme  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,27 +42,6 @@ def private_settings(tmp_path, qapp):
     apply_theme(qapp, LIGHT)
     yield
     apply_theme(qapp, LIGHT)
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path, monkeypatch):
-    windows = []
-    # A test that fails mid-session must not leave a modal question open at teardown.
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: QMessageBox.StandardButton.No)
-
-    def make(source: str | None, speed: float = 1.0, prefs: dict | None = None) -> MainWindow:
-        window = MainWindow(tmp_path / "data", prefs or dict(DEFAULTS), source=source,
-                            speed=speed)
-        qtbot.addWidget(window)
-        window.resize(1366, 740)
-        window.show()
-        windows.append(window)
-        return window
-
-    yield make
-    for w in windows:
-        w.bridge.shutdown()
 
 
 def pixels(widget) -> np.ndarray:
