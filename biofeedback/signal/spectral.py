@@ -11,7 +11,7 @@ and the Task Force (1996) bands:
   grid of 300 points per Hz;
 * VLF 0-0.04 Hz, LF 0.04-0.15 Hz, HF 0.15-0.4 Hz; powers in ms², integrated by the trapezoid
   rule over ``lo <= f <= hi`` (Kubios's integration: it reproduces Kubios 3.1's band powers on
-  NSRDB hours 1-5 within 0.25 %, tests/test_kubios_parity.py), total power = VLF + LF + HF;
+  NSRDB hours 1-5 within 0.25 %, tests/signal/test_kubios_parity.py), total power = VLF + LF + HF;
 * an autoregressive spectrum (:func:`ar_psd`): Burg's method, order 16, over the whole
   resampled series (Kubios's AR spectrum);
 * optional smoothness-priors detrending (Tarvainen, Ranta-aho & Karjalainen, *An advanced

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import data_file
 from helpers import record_sim
+from realdata import data_file
 
 from biofeedback.cli import main
 from biofeedback.storage.library import Library, LibraryError, client_id
@@ -224,7 +224,7 @@ def test_a_bad_folder_is_skipped_named_and_the_rest_indexed(tmp_path, capsys):
 
 def test_a_numeric_start_time_is_a_one_line_error_where_the_library_dates_it(tmp_path,
                                                                              capsys):
-    # Reports and exports still read such a folder (tests/test_report_defects.py).
+    # Reports and exports still read such a folder (tests/reports/test_report_defects.py).
     _, _, folder, _ = record_sim(tmp_path / "sessions", duration_s=120)
     _spoil(folder, "numeric_start")
     for argv in (["rate", str(folder), "--pre", "3"],):

@@ -15,7 +15,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from biofeedback.ui.dialogs import DEFAULTS  # noqa: E402
 from biofeedback.ui.main_window import MainWindow  # noqa: E402
 
-RECORDED = Path(__file__).resolve().parents[1] / "recordings" / "20261122T093239_63597879"
+RECORDED = Path(__file__).resolve().parents[2] / "recordings" / "20261122T093239_63597879"
 
 
 @pytest.fixture(autouse=True)

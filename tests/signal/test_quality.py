@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import CLEAN, data_file, inject_artifacts, load
+from realdata import CLEAN, data_file, inject_artifacts, load
 
 from biofeedback.cli import main
 from biofeedback.signal import (

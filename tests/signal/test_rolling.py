@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import DATA, load
+from realdata import DATA, load
 from scipy import ndimage
 from scipy.signal import get_window
 

@@ -3,7 +3,7 @@ import warnings
 import neurokit2 as nk
 import numpy as np
 import pytest
-from conftest import load
+from realdata import load
 
 from biofeedback.signal import (
     beat_times,

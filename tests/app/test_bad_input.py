@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import data_file
+from realdata import data_file
 
 from biofeedback.commands.record import parse_duration
 from biofeedback.devices.replay import ReplaySource

@@ -274,7 +274,7 @@ def test_every_export_file_is_private_from_its_first_byte(tmp_path, monkeypatch,
 @pytest.mark.parametrize("window", [False, True])
 def test_analyze_tables_are_private_from_the_first_byte(tmp_path, window):
     """``analyze --csv`` writes health data too: 0600 whatever the umask."""
-    recording = Path(__file__).resolve().parents[1] / "recordings" / "slow_breathing_polar_h10.csv"
+    recording = Path(__file__).resolve().parents[2] / "recordings" / "slow_breathing_polar_h10.csv"
     out = tmp_path / "table.csv"
     extra = ["--window", "60", "--step", "30"] if window else []
     old = os.umask(0o022)

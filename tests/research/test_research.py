@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_corpus
+from realdata import write_corpus
 
 from biofeedback import research
 from biofeedback.signal.summary import SUMMARY_COLUMNS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SESSION = ROOT / "recordings" / "20261122T093239_63597879"
 
 

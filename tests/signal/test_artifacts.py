@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from conftest import CLEAN, flagged, inject_artifacts, load
+from realdata import CLEAN, flagged, inject_artifacts, load
 
 from biofeedback.signal import (
     causal_flags,

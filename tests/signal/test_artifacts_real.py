@@ -11,7 +11,7 @@ Definitions (the same as ``bench/artifact_validation.py``):
 
 import numpy as np
 import pytest
-from conftest import DATA, flagged, inject_artifacts, load
+from realdata import DATA, flagged, inject_artifacts, load
 
 from biofeedback.signal import causal_flags, correct_artifacts, detect_artifacts, time_domain
 from biofeedback.signal.artifacts import resolution_ms
@@ -153,7 +153,7 @@ def test_the_live_buffer_reaches_the_offline_verdicts(seed):
 
 def test_sessions_recorded_before_keep_their_live_filter():
     """A session's settings that name no method ran the former (quartile) filter: replaying it
-    must flag the same beats it flagged as it ran (tests/test_research.py replays one)."""
+    must flag the same beats it flagged as it ran (tests/research/test_research.py replays one)."""
     from biofeedback.signal import CausalFilterParams
 
     stored = {"alpha": 5.2, "floor_ms": 20.0, "max_rr_ms": 2000.0, "min_rr_ms": 300.0,

@@ -1,5 +1,5 @@
 import pytest
-from conftest import DATA, load
+from realdata import DATA, load
 
 from biofeedback.storage.rrfiles import RecordingError, read_rr
 

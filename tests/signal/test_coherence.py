@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from conftest import load
+from realdata import load
 from scipy.interpolate import CubicSpline
 
 from biofeedback.signal import (

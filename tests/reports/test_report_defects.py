@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import data_file
 from helpers import record_sim
+from realdata import data_file
 
 from biofeedback.cli import main
 from biofeedback.reports.documents import client_report, text_pages

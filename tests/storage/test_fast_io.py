@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
-from conftest import data_file, load
+from realdata import data_file, load
 
 from biofeedback.cli import main
 from biofeedback.devices.replay import ReplaySource

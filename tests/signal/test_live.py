@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from conftest import load
+from realdata import load
 
 from biofeedback.signal import (
     LiveAnalyzer,

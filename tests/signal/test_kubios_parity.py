@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, data_file, load
+from realdata import ROOT, data_file, load
 
 from biofeedback.signal import AnalysisParams, summarize
 

@@ -31,7 +31,7 @@ from biofeedback.training.session import SessionResult  # noqa: E402
 from biofeedback.ui.dialogs import DEFAULTS, ProgressDialog, SettingsDialog, SummaryDialog  # noqa: E402
 from biofeedback.ui.theme import DARK, LIGHT, apply_theme  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RECORDED = ROOT / "recordings" / "20261122T093239_63597879"
 
 

@@ -19,7 +19,7 @@ from biofeedback.storage.session import read_session  # noqa: E402
 from biofeedback.ui.dialogs import SummaryDialog  # noqa: E402
 from biofeedback.ui.theme import LEVEL_WORDS  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RECORDED = ROOT / "recordings" / "20261122T093239_63597879"
 
 

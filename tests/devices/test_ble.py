@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bluez import HR_STRAP, OTHER_DEVICE, mock_bluez
-from conftest import data_file, polar_rr_raw
+from realdata import data_file, polar_rr_raw
 
 from biofeedback.devices.hrs import RR_UNIT_MS
 from biofeedback.storage.session import read_samples, read_session

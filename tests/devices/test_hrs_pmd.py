@@ -7,9 +7,9 @@ import json
 
 import numpy as np
 import pytest
-from conftest import data_file, polar_rr_raw
 from hypothesis import given
 from hypothesis import strategies as st
+from realdata import data_file, polar_rr_raw
 
 from biofeedback.devices import pmd
 from biofeedback.devices.beattimes import BeatClock

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import DATA, load
+from realdata import DATA, load
 from scipy.interpolate import CubicSpline
 
 from biofeedback.signal.splines import NaturalCubicSpline

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import data_file
+from realdata import data_file
 
 from biofeedback.cli import main
 from biofeedback.signal import summarize

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import load
+from realdata import load
 
 from biofeedback.signal import nonlinear as nl
 from biofeedback.signal.autonomic import stress_index

@@ -3,8 +3,8 @@ import filecmp
 
 import numpy as np
 import pytest
-from conftest import data_file
 from helpers import record_sim
+from realdata import data_file
 
 from biofeedback.devices.replay import ReplaySource
 from biofeedback.devices.source import SessionClock

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pyedflib
 import pytest
-from conftest import data_file
 from helpers import record_sim
+from realdata import data_file
 
 from biofeedback.cli import main
 from biofeedback.storage.export import export_session
