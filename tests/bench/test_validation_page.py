@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def validation():
+def validation(shared_data):
     spec = importlib.util.spec_from_file_location("validation", ROOT / "bench" / "validation.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["validation"] = module

@@ -1,5 +1,5 @@
 import pytest
-from realdata import DATA, load
+from realdata import load
 
 from biofeedback.storage.rrfiles import RecordingError, read_rr
 
@@ -55,4 +55,4 @@ def test_missing_file_and_folder(tmp_path):
     with pytest.raises(RecordingError, match="no such file"):
         read_rr(tmp_path / "nope.txt")
     with pytest.raises(RecordingError, match="folder"):
-        read_rr(DATA)
+        read_rr(tmp_path)
