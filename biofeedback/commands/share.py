@@ -132,24 +132,42 @@ def run_bundle_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trend(value: float | None, slope: float | None, spec: str, unit: str) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:{spec}}{unit}"
+    return text if slope is None else f"{text} {slope:+{spec}}/s"
+
+
 def run_caseload(args: argparse.Namespace) -> int:
     from ..app.caseload import library_caseload
     from ..storage.library import Library
-    from ..training.caseload import describe_flags
+    from ..training.caseload import flag_texts
 
     with Library(data_dir(args.data_dir), create=False) as library:
-        rows = library_caseload(library, datetime.now().astimezone())
+        rows, problems = library_caseload(library, datetime.now().astimezone())
+    for problem in problems:
+        print(f"biofeedback caseload: note: left out {problem}", file=sys.stderr)
     if args.json:
-        print(json.dumps(jsonable([r.to_dict() for r in rows]), indent=2))
+        print(json.dumps(jsonable([r.to_dict() | {"flag_texts": flag_texts(r)} for r in rows]),
+                         indent=2))
         return 0
     if not rows:
         print("no clients yet")
         return 0
-    print(f"{'client':20} {'last session':16} {'7 d':>9} {'28 d':>10} {'rest RMSSD':>14} "
-          f"{'coherence':>14} {'stress':>8}  flags")
+    print(f"{'client':20} {'last session':16} {'7 d':>9} {'28 d':>10} {'rest RMSSD':>17} "
+          f"{'coherence':>13} {'stress':>9}  flags")
     for r in rows:
-        last = r.last_session[:16].replace("T", " ") if r.last_session else "—"
-        print(f"{r.client[:20]:20} {last:16} {r.sessions_7d:>2}/{r.minutes_7d:4.0f}m "
-              f"{r.sessions_28d:>3}/{r.minutes_28d:4.0f}m {r.rmssd_text():>14} "
-              f"{r.coherence_text():>14} {r.stress_text():>8}  {describe_flags(r.flags)}")
+        last = r.last_session[:16].replace("T", " ") if r.last_session else \
+            ("undated" if r.n_sessions else "—")
+        stress = "—" if r.stress_before_28d is None and r.stress_after_28d is None else \
+            "->".join("—" if v is None else f"{v:.1f}"
+                      for v in (r.stress_before_28d, r.stress_after_28d))
+        rest = _trend(r.resting_rmssd_ms, r.resting_rmssd_trend_ms_per_session, ".1f", " ms")
+        coherence = _trend(r.coherence, r.coherence_trend_per_session, ".2f", "")
+        print(f"{r.client[:20]:20} {last:16} {r.sessions_7d:>3}/{r.minutes_7d:4.0f}m "
+              f"{r.sessions_28d:>4}/{r.minutes_28d:4.0f}m "
+              f"{rest:>17} {coherence:>13} "
+              f"{stress:>9}  {'; '.join(flag_texts(r)) or '—'}")
+    print("trends: least-squares change per session (/s) over the last 8 sessions, from 3 on")
     return 0

@@ -173,3 +173,30 @@ def test_a_foreign_zip_given_to_import_is_refused_in_one_line(tmp_path):
     run = cli("import", str(path), "--data-dir", str(tmp_path / "d"))
     assert run.returncode == 2 and "not a biofeedback bundle" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1 and not (tmp_path / "d").exists()
+
+
+def test_caseload_json_lists_the_imported_client_with_both_sessions(sender, tmp_path,
+                                                                    capsys):
+    root, folders = sender
+    bundle = _share(root, tmp_path / "anna.bfbundle")
+    clinic = tmp_path / "clinic"
+    record_practice(clinic, seeds=(5,), client="Ben Jones", duration_s=120.0,
+                    protocol="free")
+    assert main(["import", bundle, "--data-dir", str(clinic)]) == 0
+    capsys.readouterr()
+    assert main(["caseload", "--json", "--data-dir", str(clinic)]) == 0
+    rows = {r["client"]: r for r in json.loads(capsys.readouterr().out)}
+    anna = rows[CLIENT]
+    assert anna["n_sessions"] == 2 and anna["sessions_7d"] == 2 and anna["dated"]
+    minutes = sum(read_session(f).meta["duration_s"] for f in folders) / 60.0
+    assert anna["minutes_7d"] == pytest.approx(minutes)
+    assert anna["stress_before_28d"] == 6.0 and anna["stress_change_28d"] == -3.0
+    last = max(read_session(f).meta["start_time"] for f in folders)
+    assert anna["last_session"][:19] == last[:19]
+    resting = [read_session(f).meta["summary"]["outcome"]["baseline_rmssd_ms"]
+               for f in folders]
+    assert anna["resting_rmssd_ms"] == pytest.approx(resting[-1])
+    assert rows["Ben Jones"]["n_sessions"] == 1 and rows["Ben Jones"]["resting_rmssd_ms"] is None
+    assert main(["caseload", "--data-dir", str(clinic)]) == 0
+    table = capsys.readouterr().out
+    assert CLIENT in table and "Ben Jones" in table
