@@ -136,7 +136,7 @@ def _trend(value: float | None, slope: float | None, spec: str, unit: str) -> st
     if value is None:
         return "—"
     text = f"{value:{spec}}{unit}"
-    return text if slope is None else f"{text} {slope:+{spec}}/s"
+    return text if slope is None else f"{text} ({slope:+{spec}}/session)"
 
 
 def run_caseload(args: argparse.Namespace) -> int:
@@ -155,8 +155,8 @@ def run_caseload(args: argparse.Namespace) -> int:
     if not rows:
         print("no clients yet")
         return 0
-    print(f"{'client':20} {'last session':16} {'7 d':>9} {'28 d':>10} {'rest RMSSD':>17} "
-          f"{'coherence':>13} {'stress':>9}  flags")
+    print(f"{'client':20} {'last session':16} {'7 d':>9} {'28 d':>10} {'rest RMSSD':>26} "
+          f"{'coherence':>22} {'stress':>9}  flags")
     for r in rows:
         last = r.last_session[:16].replace("T", " ") if r.last_session else \
             ("undated" if r.n_sessions else "—")
@@ -167,7 +167,7 @@ def run_caseload(args: argparse.Namespace) -> int:
         coherence = _trend(r.coherence, r.coherence_trend_per_session, ".2f", "")
         print(f"{r.client[:20]:20} {last:16} {r.sessions_7d:>3}/{r.minutes_7d:4.0f}m "
               f"{r.sessions_28d:>4}/{r.minutes_28d:4.0f}m "
-              f"{rest:>17} {coherence:>13} "
+              f"{rest:>26} {coherence:>22} "
               f"{stress:>9}  {'; '.join(flag_texts(r)) or '—'}")
-    print("trends: least-squares change per session (/s) over the last 8 sessions, from 3 on")
+    print("trends: least-squares change per session over the last 8 sessions, from 3 on")
     return 0
