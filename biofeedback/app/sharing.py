@@ -26,7 +26,7 @@ from ..storage.bundle import (
     unpack_session,
     write_bundle,
 )
-from ..storage.library import Library, LibraryError
+from ..storage.library import Library, LibraryError, client_id
 from ..storage.paths import sessions_dir
 from ..storage.session import writer_alive
 from ..storage.settings import load_settings, save_settings
@@ -150,6 +150,7 @@ def import_bundle(root: Path, bundle: Bundle, as_client: str | None = None) -> I
     else created from the bundle's profile) or under ``as_client``. Sessions already here
     (by id) are skipped, so importing twice adds nothing."""
     name = as_client or bundle.profile["name"]
+    client_id(name)  # a name the library refuses is refused before anything is written
     with Library(root) as library:
         new = library.find_client(name) is None
         profile = library.client(name)

@@ -355,7 +355,8 @@ def read_bundle(path: str | os.PathLike[str], passphrase: str | None = None) -> 
 # -- unpacking ----------------------------------------------------------------------------
 def unpack_session(root: Path, session: BundleSession, meta_updates: dict[str, Any]) -> Path:
     """Write a verified session folder under ``root`` (the data folder's ``sessions``) with
-    ``meta_updates`` merged into its ``session.json``; return the folder.
+    ``meta_updates`` merged into its ``session.json`` (rewritten only when they change it);
+    return the folder.
 
     The folder is written complete under ``<data folder>/.importing`` (0700, files 0600) and
     then renamed into place, so ``root`` never holds half a session. BundleError when a folder
@@ -372,8 +373,10 @@ def unpack_session(root: Path, session: BundleSession, meta_updates: dict[str, A
             shutil.rmtree(staging)
         staging.mkdir(mode=0o700)
         for name, data in session.files.items():
-            if name == "session.json" and meta_updates:
-                data = json_bytes({**_load_json(name, data), **meta_updates})
+            if name == "session.json":
+                meta = _load_json(name, data)
+                if any(meta.get(k) != v for k, v in meta_updates.items()):
+                    data = json_bytes({**meta, **meta_updates})  # else kept byte for byte
             with open_private(staging / name, "xb") as f:
                 f.write(data)
                 f.flush()

@@ -7,6 +7,7 @@ answer comes back as a queued signal on the window's thread.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -40,9 +41,14 @@ class Job(QObject):
         try:
             result = self._fn()
         except EXPECTED as exc:
-            self.failed.emit(str(exc))
+            self._emit(self.failed, str(exc))
             return
-        self.done.emit(result)
+        self._emit(self.done, result)
+
+    @staticmethod
+    def _emit(signal, value: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the window closed meanwhile: no one to tell
+            signal.emit(value)
 
 
 def run_job(fn: Callable[[], Any], on_done: Callable[[Any], None],

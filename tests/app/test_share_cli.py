@@ -200,3 +200,50 @@ def test_caseload_json_lists_the_imported_client_with_both_sessions(sender, tmp_
     assert main(["caseload", "--data-dir", str(clinic)]) == 0
     table = capsys.readouterr().out
     assert CLIENT in table and "Ben Jones" in table
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """The real recordings shipped as session folders (Polar H10 and others), client "demo"."""
+    import shutil
+    from pathlib import Path
+
+    folders = sorted((Path(__file__).resolve().parents[2] / "recordings").glob("2026*_*"))
+    if len(folders) < 2:
+        pytest.skip("the example session folders in recordings/ are missing")
+    root = tmp_path_factory.mktemp("recorded")
+    for folder in folders:
+        shutil.copytree(folder, root / "sessions" / folder.name)
+    with Library(root) as library:
+        library.rebuild()
+    return root, folders
+
+
+@pytest.mark.parametrize("extra", [[], ["--deidentify"]])
+def test_real_sessions_travel_byte_for_byte(recorded, tmp_path, extra, capsys):
+    root, folders = recorded
+    secret = tmp_path / "pass"
+    secret.write_text("correct horse battery staple\n")
+    out = tmp_path / "demo.bfbundle"
+    assert main(["share", "--data-dir", str(root), "--client", "demo", "--out", str(out),
+                 "--passphrase-file", str(secret), *extra]) == 0
+    clinic = tmp_path / "clinic"
+    assert main(["import", str(out), "--data-dir", str(clinic), "--passphrase-file",
+                 str(secret)]) == 0
+    with Library(clinic) as library:
+        imported = sorted(library.sessions(), key=lambda r: r["n_beats"])
+    originals = sorted((read_session(f) for f in folders), key=lambda r: r.beats["t_s"].size)
+    assert len(imported) == len(originals)
+    for row, original in zip(imported, originals, strict=True):
+        copy, mine = tree_digest(type(root)(row["folder"])), tree_digest(original.folder)
+        if extra:  # de-identified: the tables of beats and metrics travel unchanged
+            assert {k: copy[k] for k in ("beats.csv", "metrics.csv")} == \
+                {k: mine[k] for k in ("beats.csv", "metrics.csv")}
+            assert row["client_name"].startswith("anon-")
+        else:  # every file, session.json included: the client is the same
+            assert copy == mine
+        assert row["rmssd_ms"] == pytest.approx(original.meta["summary"]["rmssd_ms"])
+    capsys.readouterr()
+    assert main(["caseload", "--json", "--data-dir", str(clinic)]) == 0
+    (line,) = json.loads(capsys.readouterr().out)
+    assert line["n_sessions"] == len(folders) and line["dated"] == (not extra)
