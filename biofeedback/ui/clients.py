@@ -1,4 +1,4 @@
-"""The Clients view: the caseload as a table; opening a client shows their progress.
+"""The Clients view: the caseload as a table; a client opens on their progress or report.
 
 One row per client (:mod:`biofeedback.training.caseload`): last session, sessions and minutes
 in the last 7 and 28 days, resting RMSSD and coherence with their trend, stress before and
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -68,6 +69,25 @@ def load_progress(root: Path, client: str) -> dict | None:
         return library_progress(library, client)
 
 
+def write_progress_report(root: Path, client: str, folder: Path) -> list[Path]:
+    """The client's progress report (HTML and PDF, as ``report --client`` writes them) in
+    ``folder``, never over an earlier one; returns the files."""
+    from ..reports.documents import client_report
+    from ..storage.library import LibraryError, client_id
+    from ..storage.paths import free_stem, private_dir, write_private_file
+
+    progress = load_progress(root, client)
+    if progress is None:
+        raise LibraryError(f"no sessions of {client} to report")
+    report = client_report(client, progress, False)
+    suffixes = (".html", ".pdf")
+    stem = free_stem(private_dir(folder), f"progress_{client_id(client)}", suffixes)
+    paths = [folder / f"{stem}{suffix}" for suffix in suffixes]
+    for path, data in zip(paths, (report.html.encode("utf-8"), report.pdf), strict=True):
+        write_private_file(path, data, replace=False)
+    return paths
+
+
 class ClientsView(QDialog):
     """Every client's recent practice; double-click (or Open) shows their progress."""
 
@@ -90,6 +110,10 @@ class ClientsView(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.open_button = buttons.addButton("Progress…", QDialogButtonBox.ButtonRole.ActionRole)
         self.open_button.clicked.connect(lambda: self.open_client(self.table.currentRow()))
+        self.report_button = buttons.addButton("Report…",
+                                               QDialogButtonBox.ButtonRole.ActionRole)
+        self.report_button.clicked.connect(lambda: self.report_client(self.table.currentRow()))
+        self.reports: list[Path] = []
         refresh = buttons.addButton("Refresh", QDialogButtonBox.ButtonRole.ActionRole)
         refresh.clicked.connect(self.refresh)
         buttons.rejected.connect(self.reject)
@@ -141,6 +165,22 @@ class ClientsView(QDialog):
         self.status.setText(f"Reading {client}'s sessions…")
         run_job(lambda: (client, load_progress(self.root, client)), self._show_progress,
                 self._failed, self)
+
+    def report_client(self, row: int) -> None:
+        if not 0 <= row < len(self.rows):
+            return
+        client = self.rows[row].client
+        folder = QFileDialog.getExistingDirectory(self, f"Save {client}'s report in",
+                                                  str(Path.home()))
+        if not folder:
+            return
+        self.status.setText(f"Writing {client}'s report…")
+        run_job(lambda: write_progress_report(self.root, client, Path(folder)),
+                self._reported, self._failed, self)
+
+    def _reported(self, paths: list[Path]) -> None:
+        self.reports = paths
+        self.status.setText("Wrote " + " and ".join(str(p) for p in paths))
 
     def _show_progress(self, loaded: tuple[str, dict | None]) -> None:
         client, progress = loaded

@@ -138,3 +138,23 @@ def test_a_damaged_dropped_bundle_is_refused_and_writes_nothing(qtbot, make_wind
     text = tmp_path / "notes.txt"
     text.write_text("not a bundle")
     assert not _drop(window, text)
+
+
+def test_a_clients_report_is_written_from_the_view(qtbot, make_window, library, tmp_path,
+                                                   monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    out = tmp_path / "reports"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    window = make_window("sim")
+    window.sharing.open_clients()
+    view = window.sharing.clients
+    qtbot.waitUntil(lambda: view.loaded, timeout=10000)
+    row = next(i for i, r in enumerate(view.rows) if r.client == CLIENT)
+    view.table.selectRow(row)
+    qtbot.mouseClick(view.report_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(view.reports), timeout=60000)
+    html, pdf = view.reports
+    assert (html.name, pdf.name) == ("progress_anna-smith.html", "progress_anna-smith.pdf")
+    assert stat.S_IMODE(pdf.stat().st_mode) == 0o600 and pdf.read_bytes()[:4] == b"%PDF"
+    assert CLIENT in html.read_text(encoding="utf-8")
