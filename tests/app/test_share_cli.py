@@ -247,3 +247,25 @@ def test_real_sessions_travel_byte_for_byte(recorded, tmp_path, extra, capsys):
     assert main(["caseload", "--json", "--data-dir", str(clinic)]) == 0
     (line,) = json.loads(capsys.readouterr().out)
     assert line["n_sessions"] == len(folders) and line["dated"] == (not extra)
+
+
+def test_since_and_session_prefixes_choose_what_is_shared(tmp_path, capsys):
+    from datetime import datetime, timedelta
+
+    from biofeedback.storage.bundle import read_bundle
+    from biofeedback.storage.session import write_json_atomic
+
+    root = tmp_path / "home"
+    old, new = record_practice(root, seeds=(3, 4), protocol="free", duration_s=120.0)
+    meta = read_session(old).meta
+    start = datetime.fromisoformat(meta["start_time"]) - timedelta(days=12)
+    write_json_atomic(old / "session.json", meta | {"start_time": start.isoformat()})
+    with Library(root) as library:
+        library.index_session(old)
+    since = (datetime.now() - timedelta(days=5)).date().isoformat()
+    bundle = _share(root, tmp_path / "recent.bfbundle", "--since", since)
+    assert [s.folder_name for s in read_bundle(bundle).sessions] == [new.name]
+    prefix = read_session(old).session_id[:5]
+    bundle = _share(root, tmp_path / "one.bfbundle", "--sessions", prefix)
+    assert [s.folder_name for s in read_bundle(bundle).sessions] == [old.name]
+    assert "1 session" in capsys.readouterr().out
