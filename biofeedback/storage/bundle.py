@@ -39,6 +39,7 @@ FORMAT_VERSION = 1
 SUFFIX = ".bfbundle"
 ENCRYPTED_MAGIC = b"biofeedback-bundle-encrypted\n"
 ZIP_MAGIC = b"PK\x03\x04"
+SEAL_PREFIX = b"biofeedback-bundle sha256:"
 MANIFEST, PROFILE = "manifest.json", "client.json"
 #: Uncompressed size a bundle may hold in all (zip bombs are refused before inflating).
 MAX_TOTAL_BYTES = 512 * 2**20
@@ -131,7 +132,25 @@ def pack(profile: dict[str, Any], sessions: list[BundleSession], deidentified: b
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             z.writestr(info, data)
-    return buffer.getvalue()
+    return seal(buffer.getvalue())
+
+
+def seal(zip_bytes: bytes) -> bytes:
+    """``zip_bytes`` (a zip without a comment) with the SHA-256 of all its bytes but the
+    comment-length field as the zip's comment: then no byte of the file can change unseen."""
+    body = zip_bytes[:-2]  # the end record's last field is the comment's length
+    comment = SEAL_PREFIX + sha256(body).encode("ascii")
+    return body + len(comment).to_bytes(2, "little") + comment
+
+
+def seal_state(data: bytes) -> bool | None:
+    """Whether a zip's seal (see :func:`seal`) matches its bytes; None when it has none."""
+    n = len(SEAL_PREFIX) + 64
+    end = len(data) - n - 22  # where the end-of-central-directory record must start
+    if end < 0 or data[end:end + 4] != b"PK\x05\x06" or \
+            data[-n:-64] != SEAL_PREFIX or int.from_bytes(data[-n - 2:-n], "little") != n:
+        return None
+    return sha256(data[:-n - 2]).encode("ascii") == data[-64:]
 
 
 def _scrypt(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -326,6 +345,11 @@ def read_bundle(path: str | os.PathLike[str], passphrase: str | None = None) -> 
         raise BundleError(f"{path}: damaged bundle ({exc})") from None
     with z:
         manifest = _checked_manifest(path, z)
+        sealed = seal_state(data)
+        if not sealed:
+            raise BundleError(f"{path}: the bundle's own checksum is "
+                              f"{'missing' if sealed is None else 'wrong'}; it is damaged or "
+                              "was changed. Nothing was imported")
         entries = {}
         for f in manifest["files"]:
             content = _inflate(path, z, z.getinfo(f["path"]), f["size"])

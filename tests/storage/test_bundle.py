@@ -77,6 +77,41 @@ def test_flipped_bytes_are_refused(practice, tmp_path, where):
     assert "\n" not in str(err.value)
 
 
+def test_any_flipped_byte_of_a_clear_bundle_is_refused(practice, tmp_path):
+    """The zip's comment seals every byte (headers, dates, the directory), not only the
+    files the manifest lists."""
+    _, folders = practice
+    data = _pack(folders[:1])
+    path = tmp_path / "flip.bfbundle"
+    positions = sorted({*range(0, len(data), 37), *range(len(data) - 200, len(data))})
+    accepted = []
+    for i in positions:
+        flipped = bytearray(data)
+        flipped[i] ^= 0x01
+        path.write_bytes(bytes(flipped))
+        try:
+            read_bundle(path)
+        except BundleError as exc:
+            assert "\n" not in str(exc)
+        else:
+            accepted.append(i)
+    assert accepted == [] and len(positions) > 500
+
+
+def test_an_unsealed_bundle_is_refused(practice, tmp_path):
+    _, folders = practice
+    manifest, entries = _entries(_pack(folders))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr(fmt.MANIFEST, json.dumps(manifest))
+        for name, data in entries.items():
+            z.writestr(name, data)
+    path = tmp_path / "unsealed.bfbundle"
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(BundleError, match="own checksum is missing"):
+        read_bundle(path)
+
+
 def _rezip(entries: dict[str, bytes], manifest: dict | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
@@ -84,7 +119,7 @@ def _rezip(entries: dict[str, bytes], manifest: dict | None = None) -> bytes:
             z.writestr(fmt.MANIFEST, json.dumps(manifest))
         for name, data in entries.items():
             z.writestr(name, data)
-    return buffer.getvalue()
+    return fmt.seal(buffer.getvalue())  # sealed: the checks below the seal are reached
 
 
 def _entries(data: bytes) -> tuple[dict, dict[str, bytes]]:
