@@ -23,13 +23,13 @@ from ..storage.bundle import (
     encrypt,
     pack,
     session_files,
-    unpack_session,
     write_bundle,
 )
 from ..storage.library import Library, LibraryError, client_id
 from ..storage.paths import sessions_dir
 from ..storage.session import writer_alive
 from ..storage.settings import load_settings, save_settings
+from ..storage.unpack import unpack_session
 
 KEY_SETTING = "share_key"
 

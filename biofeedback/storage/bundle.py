@@ -16,13 +16,11 @@ before a caller writes a byte. Pure format: this module never touches the librar
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import io
 import json
 import os
 import re
-import shutil
 import struct
 import zipfile
 import zlib
@@ -30,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .paths import free_stem, fsync_dir, open_private, private_dir
+from .paths import free_stem, open_private
 from .rrfiles import RecordingError
 from .session import check_indexable, check_meta
 
@@ -256,7 +254,7 @@ def decrypt(path: Path, data: bytes, passphrase: str) -> bytes:
                           "changed") from None
 
 
-def _load_json(name: str, data: bytes) -> dict[str, Any]:
+def load_json(name: str, data: bytes) -> dict[str, Any]:
     try:
         value = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -277,7 +275,7 @@ def _checked_manifest(path: Path, z: zipfile.ZipFile) -> dict[str, Any]:
     info = z.getinfo(MANIFEST)
     if info.file_size > MAX_JSON_BYTES:
         raise BundleError(f"{path}: the manifest is too large; refused")
-    manifest = _load_json(MANIFEST, _inflate(path, z, info, info.file_size))
+    manifest = load_json(MANIFEST, _inflate(path, z, info, info.file_size))
     if manifest.get("format") != FORMAT:
         raise BundleError(f"{path}: a zip file but not a biofeedback bundle")
     version = manifest.get("format_version")
@@ -357,7 +355,7 @@ def read_bundle(path: str | os.PathLike[str], passphrase: str | None = None) -> 
                 raise BundleError(f"{path}: checksum of {f['path'][:80]} does not match; the "
                                   "bundle is damaged or was changed. Nothing was imported")
             entries[f["path"]] = content
-    profile = _load_json(PROFILE, entries.pop(PROFILE))
+    profile = load_json(PROFILE, entries.pop(PROFILE))
     if not isinstance(profile.get("name"), str) or not profile["name"].strip():
         raise BundleError(f"{path}: the bundle's client profile has no name")
     sessions: dict[str, dict[str, bytes]] = {}
@@ -365,7 +363,7 @@ def read_bundle(path: str | os.PathLike[str], passphrase: str | None = None) -> 
         folder, file_name = ENTRY_NAME.fullmatch(name).group(1, 2)
         sessions.setdefault(folder, {})[file_name] = content
     for folder, files in sessions.items():
-        meta = _load_json(f"{folder}/session.json", files.get("session.json", b""))
+        meta = load_json(f"{folder}/session.json", files.get("session.json", b""))
         if meta.get("session_id") != folder.rsplit("_", 1)[-1]:
             raise BundleError(f"{path}: {folder}/session.json names another session")
         try:
@@ -375,42 +373,3 @@ def read_bundle(path: str | os.PathLike[str], passphrase: str | None = None) -> 
     return Bundle(manifest, profile, [BundleSession(k, v) for k, v in sorted(sessions.items())],
                   kind == "encrypted")
 
-
-# -- unpacking ----------------------------------------------------------------------------
-def unpack_session(root: Path, session: BundleSession, meta_updates: dict[str, Any]) -> Path:
-    """Write a verified session folder under ``root`` (the data folder's ``sessions``) with
-    ``meta_updates`` merged into its ``session.json`` (rewritten only when they change it);
-    return the folder.
-
-    The folder is written complete under ``<data folder>/.importing`` (0700, files 0600) and
-    then renamed into place, so ``root`` never holds half a session. BundleError when a folder
-    of that name exists already or the disk refuses."""
-    target = root / session.folder_name
-    staging_root = root.parent / ".importing"
-    staging = staging_root / session.folder_name
-    try:
-        if os.path.lexists(target):
-            raise BundleError(f"{target} exists already")
-        private_dir(root)
-        private_dir(staging_root)
-        if os.path.lexists(staging):  # left by an import that was killed: ours, incomplete
-            shutil.rmtree(staging)
-        staging.mkdir(mode=0o700)
-        for name, data in session.files.items():
-            if name == "session.json":
-                meta = _load_json(name, data)
-                if any(meta.get(k) != v for k, v in meta_updates.items()):
-                    data = json_bytes({**meta, **meta_updates})  # else kept byte for byte
-            with open_private(staging / name, "xb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        fsync_dir(staging)
-        os.rename(staging, target)
-        fsync_dir(root)
-        with contextlib.suppress(OSError):
-            staging_root.rmdir()  # only when empty
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise BundleError(f"cannot write {target}: {exc.strerror or exc}") from None
-    return target

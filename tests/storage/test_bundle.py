@@ -9,7 +9,7 @@ import stat
 import zipfile
 
 import pytest
-from practice import CLIENT, record_practice
+from practice import CLIENT, record_practice, tree_digest
 
 from biofeedback.storage import bundle as fmt
 from biofeedback.storage.bundle import BundleError, BundleSession, read_bundle
@@ -274,3 +274,33 @@ def test_deidentified_events_keep_only_anonymous_values_and_edits_lose_dates():
     assert s.files["edits.csv"] == b"t_s,label\r\n12.5,artifact\r\n"
     assert json.loads(s.files["session.json"])["device"] == {"kind": "ble"}
     assert s.folder_name.startswith("19850101T000000_")
+
+
+def test_a_failed_unpack_leaves_no_half_session(practice, tmp_path, monkeypatch):
+    from biofeedback.storage import unpack
+
+    _, folders = practice
+    (session,) = _sessions(folders[:1])
+    root = tmp_path / "data" / "sessions"
+    real_open, calls = unpack.open_private, []
+
+    def failing(path, mode="a"):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real_open(path, mode)
+
+    monkeypatch.setattr(unpack, "open_private", failing)
+    with pytest.raises(BundleError, match="No space left"):
+        unpack.unpack_session(root, session, {"client_id": "x"})
+    assert list(root.iterdir()) == [] and not (root.parent / ".importing" / session.folder_name
+                                               ).exists()
+    monkeypatch.setattr(unpack, "open_private", real_open)
+    (root.parent / ".importing" / session.folder_name).mkdir(parents=True)  # a killed import
+    folder = unpack.unpack_session(root, session, {})
+    assert tree_digest(folder) == tree_digest(folders[0])
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o600}
+    assert not (root.parent / ".importing").exists()
+    with pytest.raises(BundleError, match="exists already"):
+        unpack.unpack_session(root, session, {})
