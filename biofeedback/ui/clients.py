@@ -45,8 +45,9 @@ def row_cells(r: ClientCaseload) -> tuple[str, ...]:
     stress = "—" if r.stress_before_28d is None and r.stress_after_28d is None else \
         " → ".join("—" if v is None else f"{v:.1f}"
                    for v in (r.stress_before_28d, r.stress_after_28d))
-    return (r.client, last, f"{r.sessions_7d} · {r.minutes_7d:.0f} min",
-            f"{r.sessions_28d} · {r.minutes_28d:.0f} min",
+    dated = r.dated or not r.n_sessions  # undated sessions cannot be counted by days
+    return (r.client, last, f"{r.sessions_7d} · {r.minutes_7d:.0f} min" if dated else "—",
+            f"{r.sessions_28d} · {r.minutes_28d:.0f} min" if dated else "—",
             _trend(r.resting_rmssd_ms, r.resting_rmssd_trend_ms_per_session, ".1f", " ms"),
             _trend(r.coherence, r.coherence_trend_per_session, ".2f"), stress,
             "; ".join(flag_texts(r)))
@@ -106,6 +107,7 @@ class ClientsView(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.cellDoubleClicked.connect(lambda row, _col: self.open_client(row))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.open_button = buttons.addButton("Progress…", QDialogButtonBox.ButtonRole.ActionRole)
