@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from . import __version__
-from .commands import analyze, desktop, devices, gui, library, record, report, resonance
+from .commands import analyze, desktop, devices, gui, library, record, report, resonance, share
 from .commands.common import PROG
 
 #: Errors that are the user's input or environment, reported in one line: (module, class).
@@ -23,6 +23,7 @@ USER_ERRORS = (
     ("biofeedback.storage.library", "LibraryError"),
     ("biofeedback.storage.export", "ExportError"),
     ("biofeedback.training.launch", "PlanError"),
+    ("biofeedback.storage.bundle", "BundleError"),
 )
 
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_parsers(sub, [common])
     gui.add_parser(sub, [common])
     library.add_parsers(sub, [common])
+    share.add_parsers(sub, [common])
     desktop.add_parser(sub, [common])
     return parser
 

@@ -19,6 +19,7 @@ from ..storage.session import SessionRecord, SessionWriteError, SessionWriter, r
 from ..training.protocols import unpaced_protocol
 from .common import UserError, jsonable
 from .record import _rating
+from .share import add_import_arguments, is_bundle_input, run_bundle_import
 
 SESSION_HELP = "session folder, folder name, id (or its first 4+ characters), or 'latest'"
 
@@ -41,10 +42,12 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
     r.add_argument("--notes")
     r.set_defaults(func=run_rate)
 
-    i = sub.add_parser("import", parents=parents, help="import an RR file as a session",
-                       description="Turn an RR file into a session folder of a client.")
+    i = sub.add_parser("import", parents=parents, help="import an RR file or a share bundle",
+                       description="Turn an RR file into a session folder of a client, or "
+                       "merge the sessions of a share bundle (verified first).")
     i.add_argument("file", metavar="FILE")
-    i.add_argument("--client", required=True, metavar="NAME")
+    i.add_argument("--client", metavar="NAME", help="whose recording it is (RR files)")
+    add_import_arguments(i)
     i.add_argument("--units", choices=("auto", "ms", "s"), default="auto")
     i.add_argument("--column", help="name of the RR column in a CSV with a header")
     i.add_argument("--date", type=_start_time, metavar="ISO",
@@ -153,10 +156,14 @@ def run_rate(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    if is_bundle_input(args.file):
+        return run_bundle_import(args)
     from ..training.importing import import_beats
     from ..training.session import SessionSettings
 
     rec = read_rr(args.file, units=args.units, column=args.column)
+    if not args.client:
+        raise UserError("an RR file needs --client NAME (whose recording it is)")
     root = data_dir(args.data_dir)
     path = Path(args.file)
     start = args.date or datetime.fromtimestamp(path.stat().st_mtime).astimezone()

@@ -49,6 +49,7 @@ from .dialogs import (
     save_preferences,
 )
 from .model import LiveModel
+from .sharing import install_sharing
 from .sound import AVAILABLE as SOUND_AVAILABLE
 from .sound import Sounds
 from .theme import THEMES, apply_theme
@@ -230,6 +231,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.replay_bar)
         self.setCentralWidget(central)
         self._build_toolbar()
+        self.sharing = install_sharing(self, root)  # clients, share, dropped bundles
         self.statusBar().showMessage("Ready: choose a strap and press Start.")
 
         self.device.scan_requested.connect(self._scan)
