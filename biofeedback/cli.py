@@ -8,7 +8,17 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from . import __version__
-from .commands import analyze, desktop, devices, gui, library, record, report, resonance
+from .commands import (
+    analyze,
+    desktop,
+    devices,
+    gui,
+    library,
+    record,
+    report,
+    resonance,
+    review,
+)
 from .commands.common import PROG
 
 #: Errors that are the user's input or environment, reported in one line: (module, class).
@@ -55,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_parser(sub, [common])
     library.add_parsers(sub, [common])
     desktop.add_parser(sub, [common])
+    review.add_parser(sub, [common])
     return parser
 
 
