@@ -180,3 +180,13 @@ def review_beats(t_s: np.ndarray, rr_ms: np.ndarray, correct: bool = True,
         keep = edited.labels != "noise"
         t, rr = t_s[keep], rr_ms[keep]
     return Reviewed(edited.labels, t, rr, edited.applied)
+
+
+def live_verdicts(t_s: np.ndarray, overrides: LabelOverrides | None
+                  ) -> tuple[tuple[float, bool], ...]:
+    """The edits as the live analyzer takes them: ``(beat time, flagged)`` for each beat a
+    person labelled (an artifact type: flagged; ``normal``: not)."""
+    t = np.asarray(t_s, dtype=float)
+    edited = apply_label_overrides(np.full(t.size, ""), t, overrides)
+    return tuple(zip(t[edited.pinned].tolist(), (edited.labels[edited.pinned] != "").tolist(),
+                     strict=True))
