@@ -102,6 +102,7 @@ class ReviewWindow(QMainWindow):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.cellClicked.connect(self._row_clicked)
+        self.table.setMinimumHeight(120)
         buttons = QHBoxLayout()
         for text, slot in (("Undo", self.undo), ("Accept all", self.accept_all),
                            ("Reset", self.reset)):
@@ -126,7 +127,7 @@ class ReviewWindow(QMainWindow):
         plots = QSplitter(Qt.Orientation.Vertical)
         for w in (self.rr_plot.widget, self.hr_plot.widget, bottom):
             plots.addWidget(w)
-        plots.setSizes([360, 220, 320])
+        plots.setSizes([340, 210, 420])
         central = QWidget()
         central.setStyleSheet("font-size: 15px")  # read from a step back, as the plots
         layout = QVBoxLayout(central)
