@@ -16,7 +16,7 @@ import numpy as np
 
 from .autonomic import AutonomicNorms, pns_sns, stress_index
 from .coherence import CoherenceParams, windowed_coherence
-from .edits import LabelOverrides, review_beats
+from .edits import LabelOverrides, Reviewed, review_beats
 from .geometric import tinn, triangular_index
 from .nonlinear import nonlinear
 from .quality import (
@@ -144,6 +144,15 @@ def hrv_metrics(t_s: np.ndarray, rr_ms: np.ndarray,
     return out
 
 
+def _usable(reviewed: Reviewed, t_s: np.ndarray, rr_ms: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels and the beats to analyse; when noise stretches leave fewer than two beats, the
+    recorded ones stand in (every value is then withheld: nearly all beats are artifacts)."""
+    if reviewed.rr_ms.size >= 2:
+        return reviewed.labels, reviewed.t_s, reviewed.rr_ms
+    return reviewed.labels, t_s, rr_ms
+
+
 def summarize(
     t_s: np.ndarray, rr_ms: np.ndarray, params: AnalysisParams | None = None,
     overrides: LabelOverrides | None = None,
@@ -158,7 +167,7 @@ def summarize(
     t_s = np.asarray(t_s, dtype=float)
     rr_ms = np.asarray(rr_ms, dtype=float)
     reviewed = review_beats(t_s, rr_ms, p.artifact_correction, overrides)
-    labels, t, rr = reviewed.labels, reviewed.t_s, reviewed.rr_ms
+    labels, t, rr = _usable(reviewed, t_s, rr_ms)
     counts = {name: int(np.sum(labels == name)) for name in (*ARTIFACT_TYPES, "noise")}
 
     nan = float("nan")
@@ -208,8 +217,8 @@ def windowed_metrics(
     p = params or AnalysisParams()
     t_s = np.asarray(t_s, dtype=float)
     rr_ms = np.asarray(rr_ms, dtype=float)
-    reviewed = review_beats(t_s, rr_ms, p.artifact_correction, overrides)
-    labels, t, rr = reviewed.labels, reviewed.t_s, reviewed.rr_ms
+    labels, t, rr = _usable(review_beats(t_s, rr_ms, p.artifact_correction, overrides),
+                            t_s, rr_ms)
     ends = t[tick_ends(t, window_s, step_s, _recording_start(t, rr))]
     td = windowed_time_domain(t, rr, ends, window_s)
     wc = windowed_coherence(t, rr, ends, params=p.coherence)

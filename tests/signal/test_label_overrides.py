@@ -135,3 +135,15 @@ def test_windows_honour_edits():
     edited = windowed_metrics(rec.t_s, rec.rr_ms, 60, 30, FAST, o)
     assert np.nansum(edited["artifacts_pct"]) > np.nansum(base["artifacts_pct"])
     assert not np.array_equal(edited["rmssd_ms"], base["rmssd_ms"], equal_nan=True)
+
+
+@pytest.mark.parametrize("correct", [True, False])
+def test_noise_over_nearly_everything_is_withheld_not_a_crash(correct):
+    rec = load("polar_hrm/rest_rri.txt")
+    p = AnalysisParams(artifact_correction=correct, entropies=False)
+    for start in (0.0, float(rec.t_s[1]) - 0.01):
+        o = overrides([start], ["noise"], [rec.t_s[-1] + 1])
+        s = summarize(rec.t_s, rec.rr_ms, p, o)
+        assert s["quality_grade"] == "not_interpretable" and s["rmssd_ms"] != s["rmssd_ms"]
+        w = windowed_metrics(rec.t_s, rec.rr_ms, 60, 30, p, o)
+        assert np.isnan(w["rmssd_ms"]).all()
