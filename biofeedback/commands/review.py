@@ -44,18 +44,22 @@ def _folder(args: argparse.Namespace) -> Path:
 
 
 def _rows(review: BeatReview) -> list[dict]:
-    """Beats flagged automatically or edited, in time order."""
+    """Beats flagged automatically or edited, in time order (numbered from 1)."""
     import numpy as np
+
+    from ..signal.edits import nearest_beat
 
     final = review.final
     edited = review.edited
     shown = np.flatnonzero((review.auto != "") | edited)
     e = review.edits
-    note = {float(t): str(n) for t, n in zip(e.t_s, e.note, strict=True)}
-    return [{"beat": int(i), "t_s": float(review.t_s[i]), "rr_ms": float(review.rr_ms[i]),
+    # each beat's note: that of the last row naming it (rows match within the tolerance)
+    beat_of_row = nearest_beat(review.t_s, e.t_s)
+    note = dict(zip(beat_of_row.tolist(), e.note.tolist(), strict=True))
+    return [{"beat": int(i) + 1, "t_s": float(review.t_s[i]), "rr_ms": float(review.rr_ms[i]),
              "detector": str(review.auto[i]) or "normal",
              "edit": (str(final[i]) or "normal") if edited[i] else "",
-             "note": note.get(float(review.t_s[i]), "")} for i in shown]
+             "note": str(note.get(int(i), ""))} for i in shown]
 
 
 def _print_list(review: BeatReview, as_json: bool) -> None:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# one correction round, shared so that edited labels are corrected exactly like the
+# detector's own
 from .artifacts import _correct_once, correct_labelled, detect_artifacts, resolution_ms
 
 #: Labels an edit may give: the detector's artifact types, ``noise`` and ``normal``.
@@ -105,8 +107,7 @@ def apply_label_overrides(labels: np.ndarray, t_s: np.ndarray,
     labels = np.asarray(labels).astype(object)
     pinned = np.zeros(labels.size, bool)
     if overrides is None or not len(overrides):
-        return EditedLabels(labels.astype(str) if labels.size else labels.astype("<U1"),
-                            pinned)
+        return EditedLabels(labels.astype(str), pinned)
     start, end, single_noise = _noise_stretches(overrides)
     covered = noise_cover(t_s, start, end, tolerance_s)
     labels[covered] = "noise"
