@@ -109,16 +109,16 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         _print_list(review, args.json)
         return 0
-    if args.reset:
-        n = len(review.edits)
-        save_edits(review, Edits.empty())
-        print(f"removed {n} edit row(s) of {folder}", file=sys.stderr)
-        return 0
-    if args.accept_all:
-        before = len(review.edits)
-        after = save_edits(review, review.accept_all())
-        print(f"accepted {len(after.edits) - before} automatic label(s) of {folder}",
-              file=sys.stderr)
+    if args.reset or args.accept_all:
+        edits = Edits.empty() if args.reset else review.accept_all()
+        try:
+            save_edits(review, edits)
+        except OSError as exc:
+            raise UserError(f"cannot write the edits of {folder}: {exc.strerror or exc}"
+                            ) from None
+        said = (f"removed {len(review.edits)} edit row(s)" if args.reset else
+                f"accepted {len(edits) - len(review.edits)} automatic label(s)")
+        print(f"{said} of {folder}", file=sys.stderr)
         return 0
     from ..ui.preflight import check
 

@@ -117,9 +117,13 @@ def test_list_accept_all_reset(tmp_path, capsys):
 def test_bad_edits_file_is_one_line(tmp_path):
     data, folder = imported(tmp_path, "polar_hrm/rest_rri.txt")
     (folder / EDITS_FILE).write_text("t_s,label,note\n12.0,maybe,\n")
+    home = ["--data-dir", str(data)]
     for args in (["analyze", str(folder)], ["review", str(folder), "--list"],
                  ["analyze", str(folder), "--window", "60", "--step", "30", "--csv",
-                  str(tmp_path / "w.csv")]):
+                  str(tmp_path / "w.csv")],
+                 ["export", str(folder), "--format", "csv", "--out", str(tmp_path), *home],
+                 ["report", str(folder), "--out", str(tmp_path), *home],
+                 ["replay", str(folder), "--speed", "10000", "--edits"]):
         done = subprocess.run([sys.executable, "-m", "biofeedback", *args],
                               capture_output=True, text=True, timeout=120)
         assert done.returncode in (1, 2), args
@@ -134,3 +138,13 @@ def test_review_usage_errors(tmp_path, capsys):
     assert "--json goes with --list" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["review", str(folder), "--list", "--reset"])
+
+
+
+def test_unwritable_edits_is_one_line(tmp_path, capsys):
+    data, folder = imported(tmp_path, "polar_hrm/rest_rri.txt")
+    (folder / ".edits.csv.tmp").mkdir()  # the temporary file cannot be made (even as root)
+    assert main(["review", str(folder), "--accept-all"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the edits" in err and len(err.strip().splitlines()) == 1
+    assert not (folder / EDITS_FILE).exists()
