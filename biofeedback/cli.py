@@ -8,17 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from . import __version__
-from .commands import (
-    analyze,
-    desktop,
-    devices,
-    gui,
-    library,
-    record,
-    report,
-    resonance,
-    review,
-)
+from .commands import analyze, desktop, devices, gui, library, record, report, resonance, review
 from .commands.common import PROG
 
 #: Errors that are the user's input or environment, reported in one line: (module, class).
