@@ -8,7 +8,18 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from . import __version__
-from .commands import analyze, desktop, devices, gui, library, record, report, resonance, share
+from .commands import (
+    analyze,
+    desktop,
+    devices,
+    gui,
+    library,
+    record,
+    report,
+    resonance,
+    review,
+    share,
+)
 from .commands.common import PROG
 
 #: Errors that are the user's input or environment, reported in one line: (module, class).
@@ -57,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     library.add_parsers(sub, [common])
     share.add_parsers(sub, [common])
     desktop.add_parser(sub, [common])
+    review.add_parser(sub, [common])
     return parser
 
 

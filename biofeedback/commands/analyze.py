@@ -91,6 +91,8 @@ def _format_summary(path: str, s: dict[str, Any]) -> str:
         f"  artifacts    {s['artifacts_pct']:6.1f} % of beats" + (f" ({types})" if types else "")
         + (f"; {s['corrected_beats']} corrected" if s["parameters"]["artifact_correction"]
            else "; correction off"),
+        *([f"  edits        {s['edits_applied']} beat(s) labelled by hand (edits.csv)"]
+          if s.get("edits_applied") else []),
     ]
     if s["quality_grade"] == "not_interpretable":
         return "\n".join([head, *quality])
@@ -238,7 +240,8 @@ def _windows(paths: list[str], params: AnalysisParams, args: argparse.Namespace)
             continue
         if rec.note:
             print(f"{PROG}: note: {rec.note}", file=sys.stderr)
-        cols = windowed_metrics(rec.t_s, rec.rr_ms, args.window, args.step, params)
+        cols = windowed_metrics(rec.t_s, rec.rr_ms, args.window, args.step, params,
+                                rec.edits)
         tables.append({"path": np.full(cols["t_end_s"].size, path), **cols})
     columns = {c: np.concatenate([t[c] for t in tables]) if tables else np.zeros(0)
                for c in ["path", *WINDOW_COLUMNS]}

@@ -158,6 +158,7 @@ def run_rate(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     if is_bundle_input(args.file):
         return run_bundle_import(args)
+    from ..storage.ecgfiles import read_ecg
     from ..training.importing import import_beats
     from ..training.session import SessionSettings
 
@@ -181,6 +182,9 @@ def run_import(args: argparse.Namespace) -> int:
         if rec.rr_ms.size > 50_000 and sys.stderr.isatty():  # a second or two: say so
             print(f"importing {rec.rr_ms.size} beats...", file=sys.stderr)
         try:
+            ecg = read_ecg(path, rec.t_s)  # a strap export's ECG comes along (ecg.csv)
+            if ecg is not None:
+                writer.samples(ecg)
             result = import_beats(rec.t_s, rec.rr_ms, settings, protocol, writer)
         except SessionWriteError as exc:
             with contextlib.suppress(SessionWriteError, OSError):

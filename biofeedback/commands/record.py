@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..storage.paths import data_dir
-from ..storage.session import MetricsFile
+from ..storage.session import MetricsFile, is_session_folder
 from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
 from ..training.protocols import ASSESSMENTS, PROTOCOL_NAMES, assessment_length_s
 from ..types import DeviceEvent
@@ -136,6 +136,9 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
                        help="coherence window, s")
     study.add_argument("--challenge", type=int, choices=(1, 2, 3, 4))
     study.add_argument("--thresholds", type=_pair, metavar="MEDIUM,HIGH")
+    study.add_argument("--edits", action=argparse.BooleanOptionalAction, default=None,
+                       help="use the session's beat review (edits.csv) over the live filter "
+                       "(default: with any other what-if option)")
     study.add_argument("--no-artifact-filter", action="store_true",
                        help="let every beat into the live metrics")
     p.set_defaults(func=run_replay)
@@ -329,8 +332,17 @@ def run_replay(args: argparse.Namespace) -> int:
     if source.note:
         print(f"biofeedback replay: note: {source.note}", file=sys.stderr)
     recorder = MetricsFile(Path(args.metrics)) if args.metrics else None
+    changes = _what_if(args)
+    if args.edits if args.edits is not None else bool(changes):
+        from ..signal.edits import live_verdicts
+        from ..storage.edits import read_overrides
+
+        verdicts = live_verdicts(source.beats["t_s"], read_overrides(source.path)) if (
+            is_session_folder(source.path)) else ()
+        if verdicts:
+            changes.setdefault("live", {})["edits"] = verdicts
     runner = replay_runner(source, recorder, SessionClock(args.speed or source.speed or 1.0),
-                           changes=_what_if(args))
+                           changes=changes)
     line = LiveLine()
     runner.subscribe(line)
     _attach_lsl(runner, args.lsl)

@@ -68,8 +68,10 @@ def run_rf(args: argparse.Namespace) -> int:
                            client=args.client, rates_bpm=args.rates, step_s=args.step,
                            inhale_ratio=args.inhale_ratio, speed=args.speed)
         folder = asyncio.run(_assessment_session(plan, root, quiet=args.json))
+    from ..storage.edits import read_overrides
+
     try:
-        result = assess_record(read_session(folder))
+        result = assess_record(read_session(folder), read_overrides(folder))
     except ValueError as exc:
         raise UserError(str(exc)) from None
     saved = None
@@ -121,6 +123,8 @@ def _print_table(result: Assessment, folder: Path, saved: str | None) -> None:
                   f"{r['lf_peaks']:8d}  {r['score']:5.2f}")
     for line in result.verdict_lines():
         print(line)
+    if result.edits_applied:
+        print(f"{result.edits_applied} beat(s) labelled by hand (edits.csv) were used")
     if saved:
         print(f"saved as {saved}'s resonance rate: their next sessions pace at it")
 

@@ -19,12 +19,12 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from .. import __version__
-from ..signal.artifacts import correct_beats
 from ..signal.coherence import CHALLENGE_THRESHOLDS, LEVEL_NAMES
 from ..storage.export import beats_in_order, start_datetime
 from ..storage.session import SessionRecord
 from ..training.session import recorded_plan
 from . import figures
+from .reviewed import reviewed_beats, reviewed_summary, session_overrides
 from .wording import rmssd_trend, stress_change
 
 CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#1B2631}
@@ -172,6 +172,7 @@ def _session_sections(record: SessionRecord, protocol_name: str, deidentify: boo
                       ) -> list[Section]:
     meta = record.meta
     s = meta.get("summary") if isinstance(meta.get("summary"), dict) else {}
+    s = reviewed_summary(record, s, session_overrides(record))
     duration_s = _number(meta.get("duration_s"))
     overview = [("Protocol", protocol_name),
                 ("Length", _fmt(None if duration_s is None else duration_s / 60, " min")),
@@ -189,6 +190,10 @@ def _session_sections(record: SessionRecord, protocol_name: str, deidentify: boo
                ("Artifacts", _fmt(s.get("artifacts_pct"), " %")),
                ("Data quality", str(s.get("quality_grade") or "–").replace("_", " ")
                 + (f" ({s['quality_reason']})" if s.get("quality_reason") else ""))]
+    if s.get("edits_applied"):
+        results.append(("Beat review", f"{s['edits_applied']} beats labelled by hand "
+                        "(edits.csv); beats, heart rate, RMSSD, coherence, artifacts and "
+                        "quality recomputed with them"))
     results += [(f"Time in {n}", _fmt(s.get(f"time_{n}_pct"), " %", 0)) for n in LEVEL_NAMES]
     o = s.get("outcome") if isinstance(s.get("outcome"), dict) else {}
     if o:
@@ -222,7 +227,7 @@ def _session_plots(record: SessionRecord, settings, protocol, pacer
         notes.append(f"No plots: the session holds {beats['t_s'].size} beat(s); heart rate "
                      "needs at least two.")
         return [], notes
-    t, rr = correct_beats(beats["t_s"], beats["rr_ms"])
+    t, rr = reviewed_beats(beats["t_s"], beats["rr_ms"], session_overrides(record))
     plots = [figures.heart_rate_figure(t, rr, pacer, protocol)]
     m = record.metrics
     updated = np.flatnonzero((m["level"] >= 0) & np.r_[True, np.diff(m["coherence"]) != 0]

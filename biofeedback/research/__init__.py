@@ -81,5 +81,5 @@ def windows(path: str, window_s: float, step_s: float, params: AnalysisParams | 
 
     params = params or AnalysisParams()
     rec = load(path, **options)
-    cols = windowed_metrics(rec.t_s, rec.rr_ms, window_s, step_s, params)
+    cols = windowed_metrics(rec.t_s, rec.rr_ms, window_s, step_s, params, rec.edits)
     return _with_provenance(pd.DataFrame({k: cols[k] for k in WINDOW_COLUMNS}), params)

@@ -59,7 +59,7 @@ def analyze_one(path: str, params: AnalysisParams, units: str = "auto",
     """The summary row of one recording (``analyze --json`` keys), or its error."""
     try:
         rec = load_recording(path, units=units, column=column)
-        row = summarize(rec.t_s, rec.rr_ms, params)
+        row = summarize(rec.t_s, rec.rr_ms, params, rec.edits)
     except RecordingError as exc:
         return {"path": path, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - one bad recording must not stop a batch

@@ -34,6 +34,9 @@ class LiveParams:
     rmssd_window_s: float = 60.0
     coherence: CoherenceParams = field(default_factory=CoherenceParams)
     artifact_filter: CausalFilterParams = field(default_factory=CausalFilterParams)
+    #: A beat review's verdicts ``(t_s, flagged)`` by beat time, over the filter's
+    #: (:func:`biofeedback.signal.edits.live_verdicts`; replay "what if" only).
+    edits: tuple[tuple[float, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class LiveAnalyzer:
         self._n_beats = 0
         self._tick = -1.0
         self._coherence: Coherence | None = None
+        self._verdicts = dict(self.params.edits)
 
     @property
     def n_beats(self) -> int:
@@ -81,6 +85,7 @@ class LiveAnalyzer:
         flagged = bool(causal_flags(np.fromiter(self._recent_rr, float), p.artifact_filter,
                                     first_index=first)[-1])
         flagged |= contact is False
+        flagged = self._verdicts.get(t_s, flagged)
         self._n_beats += 1
         self._t.append(t_s)
         self._rr.append(rr_ms)

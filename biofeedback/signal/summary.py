@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .artifacts import correct_labelled, detect_artifacts, resolution_ms
 from .autonomic import AutonomicNorms, pns_sns, stress_index
 from .coherence import CoherenceParams, windowed_coherence
+from .edits import LabelOverrides, Reviewed, review_beats
 from .geometric import tinn, triangular_index
 from .nonlinear import nonlinear
 from .quality import (
@@ -52,7 +52,7 @@ GEOMETRIC_KEYS = ("tri_index", "tinn_ms")
 NONLINEAR_KEYS = ("sd1_ms", "sd2_ms", "sd2_sd1", "apen", "sampen", "dfa_alpha1", "dfa_alpha2")
 AUTONOMIC_KEYS = ("pns_index", "sns_index", "stress_index")
 QUALITY_KEYS = ("artifacts_pct", *(f"artifacts_{a}_pct" for a in ARTIFACT_TYPES),
-                "corrected_beats", "quality_grade", "quality_reason")
+                "corrected_beats", "edits_applied", "quality_grade", "quality_reason")
 #: The flat keys of :func:`summarize` (it adds ``artifacts``: a count per artifact type).
 #: The first columns are the original set, in their original order.
 SUMMARY_COLUMNS = ("n_beats", "duration_s", "mean_rr_ms", "sdnn_ms", "rmssd_ms", "pnn50_pct",
@@ -144,22 +144,31 @@ def hrv_metrics(t_s: np.ndarray, rr_ms: np.ndarray,
     return out
 
 
+def _usable(reviewed: Reviewed, t_s: np.ndarray, rr_ms: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels and the beats to analyse; when noise stretches leave fewer than two beats, the
+    recorded ones stand in (every value is then withheld: nearly all beats are artifacts)."""
+    if reviewed.rr_ms.size >= 2:
+        return reviewed.labels, reviewed.t_s, reviewed.rr_ms
+    return reviewed.labels, t_s, rr_ms
+
+
 def summarize(
-    t_s: np.ndarray, rr_ms: np.ndarray, params: AnalysisParams | None = None
+    t_s: np.ndarray, rr_ms: np.ndarray, params: AnalysisParams | None = None,
+    overrides: LabelOverrides | None = None,
 ) -> dict[str, Any]:
     """The HRV summary of one recording, with the keys of ``analyze --json`` (DESIGN.md).
 
-    ``t_s``: beat times (s); ``rr_ms``: RR intervals (ms), one per beat. Metrics the data
-    quality cannot support are NaN (see :mod:`biofeedback.signal.quality`): the grade says why.
+    ``t_s``: beat times (s); ``rr_ms``: RR intervals (ms), one per beat; ``overrides``: a
+    person's beat labels (:mod:`.edits`). Metrics the data quality cannot support are NaN
+    (see :mod:`biofeedback.signal.quality`): the grade says why.
     """
     p = params or AnalysisParams()
     t_s = np.asarray(t_s, dtype=float)
     rr_ms = np.asarray(rr_ms, dtype=float)
-    q = resolution_ms(rr_ms)
-    labels = detect_artifacts(rr_ms, q)
-    counts = {name: int(np.sum(labels == name)) for name in ARTIFACT_TYPES}
-    t, rr = correct_labelled(t_s, rr_ms, labels, resolution=q) if p.artifact_correction else (
-        t_s, rr_ms)
+    reviewed = review_beats(t_s, rr_ms, p.artifact_correction, overrides)
+    labels, t, rr = _usable(reviewed, t_s, rr_ms)
+    counts = {name: int(np.sum(labels == name)) for name in (*ARTIFACT_TYPES, "noise")}
 
     nan = float("nan")
     metrics = hrv_metrics(t, rr, p.spectral, p.autonomic_norms, p.entropies)
@@ -183,6 +192,7 @@ def summarize(
         "artifacts_pct": artifacts_pct,
         **artifact_shares(labels),
         "corrected_beats": int(np.sum(labels != "")) if p.artifact_correction else 0,
+        "edits_applied": reviewed.edits_applied,
         "quality_grade": quality,
         "quality_reason": reason,
         "artifacts": counts,
@@ -200,16 +210,15 @@ def windowed_metrics(
     window_s: float,
     step_s: float,
     params: AnalysisParams | None = None,
+    overrides: LabelOverrides | None = None,
 ) -> dict[str, np.ndarray]:
     """Time-domain metrics over windows of ``window_s`` every ``step_s``, with the coherence of
     the 64 s window ending at the same beat. One array per column, one value per window."""
     p = params or AnalysisParams()
     t_s = np.asarray(t_s, dtype=float)
     rr_ms = np.asarray(rr_ms, dtype=float)
-    q = resolution_ms(rr_ms)
-    labels = detect_artifacts(rr_ms, q)
-    t, rr = correct_labelled(t_s, rr_ms, labels, resolution=q) if p.artifact_correction else (
-        t_s, rr_ms)
+    labels, t, rr = _usable(review_beats(t_s, rr_ms, p.artifact_correction, overrides),
+                            t_s, rr_ms)
     ends = t[tick_ends(t, window_s, step_s, _recording_start(t, rr))]
     td = windowed_time_domain(t, rr, ends, window_s)
     wc = windowed_coherence(t, rr, ends, params=p.coherence)

@@ -13,7 +13,8 @@ id: files are named ``anon`` (``anon-2``, ... beside earlier ones), EDF+ patient
 fields are ``X`` and the start date is 1 Jan 1985 (the EDF+ convention), the BIDS subject is
 ``anon``, and events keep their values only for kinds that cannot identify anyone
 (:data:`ANONYMOUS_EVENT_KINDS`). Every file is created 0600 and every folder 0700
-(:mod:`.paths`); nothing already written is overwritten.
+(:mod:`.paths`); nothing already written is overwritten. A session with a beat review
+(``edits.csv``) carries its corrected beats too (:mod:`.export_review`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .export_review import Reviewed, held_on_grid, reviewed_beats
 from .paths import free_stem, open_private, private_dir
 from .session import SessionRecord
 
@@ -94,25 +96,38 @@ def _lines(columns: Iterable[list[Any]], sep: str) -> str:
         *(map(repr, c) for c in columns), strict=True))
 
 
-def _export_csv(beats: dict[str, np.ndarray], out: Path, stem: str) -> list[Path]:
+def _export_csv(beats: dict[str, np.ndarray], out: Path, stem: str,
+                rev: Reviewed | None) -> list[Path]:
     path = out / f"{stem}_beats.csv"
     columns = [beats["t_s"].tolist(), beats["rr_ms"].tolist(), beats["hr_bpm"].tolist(),
                beats["artifact"].astype(int).tolist()]
+    header, text = "t_s,rr_ms,hr_bpm,artifact", _lines(columns, ",")
+    if rev is not None:  # the raw beats with their reviewed labels
+        header += ",label,edited"
+        labels = np.where(rev.label == "", "normal", rev.label)
+        text = "".join(f"{row},{label},{int(edited)}\n" for row, label, edited in zip(
+            text.splitlines(), labels.tolist(), rev.edited.tolist(), strict=True))
     with open_private(path, "x") as f:
-        f.write("t_s,rr_ms,hr_bpm,artifact\n")
-        f.write(_lines(columns, ","))
+        f.write(header + "\n")
+        f.write(text)
     return [path]
 
 
-def _export_kubios(beats: dict[str, np.ndarray], out: Path, stem: str) -> list[Path]:
+def _export_kubios(beats: dict[str, np.ndarray], out: Path, stem: str,
+                   rev: Reviewed | None) -> list[Path]:
     path = out / f"{stem}_rr.txt"
     with open_private(path, "x") as f:
         f.write(_lines([beats["rr_ms"].tolist()], ""))
-    return [path]
+    if rev is None:
+        return [path]
+    corrected = out / f"{stem}_rr_corrected.txt"
+    with open_private(corrected, "x") as f:
+        f.write(_lines([rev.rr_ms.tolist()], ""))
+    return [path, corrected]
 
 
 def _export_edf(record: SessionRecord, beats: dict[str, np.ndarray], out: Path, stem: str,
-                deidentify: bool) -> list[Path]:
+                deidentify: bool, rev: Reviewed | None) -> list[Path]:
     import pyedflib
 
     path = out / f"{stem}.edf"
@@ -123,6 +138,9 @@ def _export_edf(record: SessionRecord, beats: dict[str, np.ndarray], out: Path, 
         raise ExportError("the session is too short for EDF+ (under one second)")
     n = int(n_seconds * EXPORT_FS_HZ)
     channels = [("RR", "ms", rr[:n], 0.0, 3000.0), ("HR", "bpm", hr[:n], 0.0, 250.0)]
+    if rev is not None:
+        channels.append(("RR corrected", "ms", held_on_grid(grid, rev.t_s, rev.rr_ms)[:n],
+                         0.0, 3000.0))
     open_private(path, "xb").close()  # pyedflib reopens it, keeping its 0600 mode
     writer = pyedflib.EdfWriter(str(path), len(channels), file_type=pyedflib.FILETYPE_EDFPLUS)
     try:
@@ -150,13 +168,18 @@ def _export_edf(record: SessionRecord, beats: dict[str, np.ndarray], out: Path, 
             if t - grid[0] < n_seconds:
                 writer.writeAnnotation(max(t - grid[0], 0.0), -1,
                                        event_text(kind, value, deidentify)[:40])
+        if rev is not None:  # each beat a person labelled, with its label
+            for t, label in zip(beats["t_s"][rev.edited], rev.label[rev.edited], strict=True):
+                if t - grid[0] < n_seconds:
+                    writer.writeAnnotation(max(t - grid[0], 0.0), -1,
+                                           f"edit {label or 'normal'}")
     finally:
         writer.close()
     return [path]
 
 
 def _export_bids(record: SessionRecord, beats: dict[str, np.ndarray], out: Path,
-                 deidentify: bool) -> list[Path]:
+                 deidentify: bool, rev: Reviewed | None) -> list[Path]:
     subject = "anon" if deidentify else _bids_label(record.meta.get("client_id") or "anon")
     folder = private_dir(out / f"sub-{subject}" / "beh")
     names = ("_physio.tsv.gz", "_physio.json", "_events.tsv")
@@ -167,7 +190,10 @@ def _export_bids(record: SessionRecord, beats: dict[str, np.ndarray], out: Path,
     with (open_private(physio, "xb") as raw,
           gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0) as packed,
           io.TextIOWrapper(packed, encoding="utf-8", newline="") as f):
-        f.write(_lines([rr.tolist(), (60000.0 / rr).tolist()], "\t"))
+        columns = [rr.tolist(), (60000.0 / rr).tolist()]
+        if rev is not None:
+            columns.append(held_on_grid(grid, rev.t_s, rev.rr_ms).tolist())
+        f.write(_lines(columns, "\t"))
     description = {
         "SamplingFrequency": EXPORT_FS_HZ, "StartTime": float(grid[0]),
         "Columns": ["rr_interval", "heart_rate"],
@@ -176,6 +202,13 @@ def _export_bids(record: SessionRecord, beats: dict[str, np.ndarray], out: Path,
         "heart_rate": {"Description": "60000 / rr_interval", "Units": "bpm"},
         "SoftwareVersions": f"biofeedback {record.meta.get('app_version', '')}",
     }
+    if rev is not None:
+        description["Columns"].append("rr_interval_corrected")
+        description["rr_interval_corrected"] = {
+            "Description": f"RR interval after artifact correction with the beat review "
+            f"({int(rev.edited.sum())} beats labelled by hand), sampled and held at 4 Hz",
+            "Units": "ms"}
+        description["rr_interval"]["Description"] += " (raw, as recorded)"
     device = record.meta.get("device")
     if not deidentify and isinstance(device, dict) and device.get("name"):
         description["Manufacturer"] = str(device["name"])
@@ -214,15 +247,17 @@ def export_session(record: SessionRecord, fmt: str, out: Path,
             f"{client}_{record.session_id}" if client else record.session_id)
     try:
         private_dir(out)
+        rev = reviewed_beats(record, beats)
         if fmt == "bids":
-            return _export_bids(record, beats, out, deidentify)
-        suffix = {"csv": "_beats.csv", "kubios": "_rr.txt", "edf": ".edf"}[fmt]
-        stem = free_stem(out, stem, [suffix])
+            return _export_bids(record, beats, out, deidentify, rev)
+        suffix = {"csv": ["_beats.csv"], "kubios": ["_rr.txt", "_rr_corrected.txt"],
+                  "edf": [".edf"]}[fmt]
+        stem = free_stem(out, stem, suffix)
         if fmt == "csv":
-            return _export_csv(beats, out, stem)
+            return _export_csv(beats, out, stem, rev)
         if fmt == "kubios":
-            return _export_kubios(beats, out, stem)
-        return _export_edf(record, beats, out, stem, deidentify)
+            return _export_kubios(beats, out, stem, rev)
+        return _export_edf(record, beats, out, stem, deidentify, rev)
     except OSError as exc:
         where = exc.filename or out
         raise ExportError(f"cannot write to {where}: {exc.strerror or exc}") from None

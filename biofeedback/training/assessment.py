@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..signal.artifacts import correct_beats, detect_artifacts
+from ..signal.edits import LabelOverrides, review_beats
 from ..signal.resonance import (
     RateMeasures,
     breath_amplitudes,
@@ -66,6 +66,8 @@ class Assessment:
     ties: list[float] = field(default_factory=list)
     #: What a follow-up assessment should test, fastest first, when this one did not settle.
     next_rates_bpm: list[float] = field(default_factory=list)
+    #: Beats whose label a person set in the session's beat review (edits.csv).
+    edits_applied: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -238,10 +240,14 @@ def sliding_verdict(rate_bpm: np.ndarray, smoothed_bpm: np.ndarray) -> Verdict:
 
 
 def assess(t_s: np.ndarray, rr_ms: np.ndarray, settings: SessionSettings,
-           protocol: Protocol, pacer: Pacer) -> Assessment:
-    """Assess a session's beats; artifacts are corrected first (Lipponen & Tarvainen)."""
-    artifacts_pct = 100.0 * np.count_nonzero(detect_artifacts(rr_ms)) / max(len(rr_ms), 1)
-    t, rr = correct_beats(t_s, rr_ms)
+           protocol: Protocol, pacer: Pacer,
+           overrides: LabelOverrides | None = None) -> Assessment:
+    """Assess a session's beats; artifacts are corrected first (Lipponen & Tarvainen), with
+    a person's beat labels (``overrides``, the beat review) where given."""
+    reviewed = review_beats(t_s, rr_ms, True, overrides)
+    artifacts_pct = 100.0 * np.count_nonzero(reviewed.labels) / max(len(rr_ms), 1)
+    t, rr = reviewed.t_s, reviewed.rr_ms
+    edits = reviewed.edits_applied
     reasons = []
     if artifacts_pct > MAX_ARTIFACTS_PCT:
         reasons.append(f"{artifacts_pct:.1f} % of beats were artifacts (more than "
@@ -253,17 +259,17 @@ def assess(t_s: np.ndarray, rr_ms: np.ndarray, settings: SessionSettings,
         v = sliding_verdict(rate, smooth)
         reasons += v.reasons
         return Assessment("sliding", round(best, 2), not reasons, reasons, artifacts_pct, rows,
-                          v.edge, v.ties, v.next_rates_bpm)
+                          v.edge, v.ties, v.next_rates_bpm, edits)
 
     measures, scores = assess_stepped(t, rr, pacer, protocol, settings)
     if not measures:
         return Assessment("stepped", float("nan"), False, ["no step had enough beats"],
-                          artifacts_pct)
+                          artifacts_pct, edits_applied=edits)
     v = stepped_verdict(measures, scores)
     reasons += v.reasons
     rows = [{**asdict(m), "score": float(s)} for m, s in zip(measures, scores, strict=True)]
     return Assessment("stepped", measures[v.best].rate_bpm, not reasons, reasons,
-                      artifacts_pct, rows, v.edge, v.ties, v.next_rates_bpm)
+                      artifacts_pct, rows, v.edge, v.ties, v.next_rates_bpm, edits)
 
 
 def breathing_adherence(acc: Samples, pacer: Pacer, spans: list[tuple[float, float]]
@@ -282,14 +288,16 @@ def breathing_adherence(acc: Samples, pacer: Pacer, spans: list[tuple[float, flo
     return out
 
 
-def assess_record(record: SessionRecord) -> Assessment:
-    """Assess a recorded session folder (its protocol must be ``stepped`` or ``sliding``);
-    with a Polar H10's accelerometer, each stepped rate also says how well it was followed."""
+def assess_record(record: SessionRecord, overrides: LabelOverrides | None = None) -> Assessment:
+    """Assess a recorded session folder (its protocol must be ``stepped`` or ``sliding``),
+    with its beat review's ``overrides`` if any; with a Polar H10's accelerometer, each
+    stepped rate also says how well it was followed."""
     settings, protocol, pacer = recorded_plan(record.meta, record.events)
     if protocol.name not in ASSESSMENTS:
         raise ValueError(f"{record.folder.name} is not a resonance assessment (its protocol "
                          f"is {protocol.name}); record one with `biofeedback rf --source ...`")
-    result = assess(record.beats["t_s"], record.beats["rr_ms"], settings, protocol, pacer)
+    result = assess(record.beats["t_s"], record.beats["rr_ms"], settings, protocol, pacer,
+                    overrides)
     acc = read_samples(record.folder, "acc")
     if acc is not None and result.kind == "stepped" and result.rates:
         spans = _measured_spans(protocol, settings, float(record.beats["t_s"][-1]))

@@ -275,6 +275,7 @@ class MainWindow(QMainWindow):
         for text, shortcut, slot in (("Client view", "F11", self.toggle_client_view),
                                      ("Open recording…", "Ctrl+O", self._open_recording),
                                      ("Progress…", "Ctrl+P", self._progress),
+                                     ("Review beats…", "Ctrl+R", self._review_beats),
                                      ("Settings…", "Ctrl+,", self._settings),
                                      ("Dark/light", "Ctrl+T", self._toggle_theme)):
             action = QAction(text, self)
@@ -325,6 +326,12 @@ class MainWindow(QMainWindow):
         self.chooser.chosen.connect(self.start_replay)
         self.chooser.other_file.connect(self._open_file)
         self.chooser.open()
+
+    def _review_beats(self) -> None:
+        """A session of the library to review beat by beat (ui/review.py)."""
+        from .review import choose_and_review
+
+        self.review_chooser = choose_and_review(self.root, self)
 
     def _open_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
