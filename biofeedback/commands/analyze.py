@@ -238,7 +238,7 @@ def _windows(paths: list[str], params: AnalysisParams, args: argparse.Namespace)
             continue
         if rec.note:
             print(f"{PROG}: note: {rec.note}", file=sys.stderr)
-        cols = windowed_metrics(rec.t_s, rec.rr_ms, args.window, args.step, params)
+        cols = windowed_metrics(rec.beats.t_s, rec.beats.rr_ms, args.window, args.step, params)
         tables.append({"path": np.full(cols["t_end_s"].size, path), **cols})
     columns = {c: np.concatenate([t[c] for t in tables]) if tables else np.zeros(0)
                for c in ["path", *WINDOW_COLUMNS]}

@@ -11,11 +11,13 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import __version__
+from ..errors import SessionWriteError
 from ..storage.export import FORMATS, export_session
+from ..storage.folder import SessionRecord, read_session
 from ..storage.library import Library
 from ..storage.paths import data_dir, sessions_dir
 from ..storage.rrfiles import read_rr
-from ..storage.session import SessionRecord, SessionWriteError, SessionWriter, read_session
+from ..storage.writer import SessionWriter
 from ..training.protocols import unpaced_protocol
 from .common import UserError, jsonable
 from .record import _rating

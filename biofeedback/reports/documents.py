@@ -22,7 +22,7 @@ from .. import __version__
 from ..signal.artifacts import correct_beats
 from ..signal.coherence import CHALLENGE_THRESHOLDS, LEVEL_NAMES
 from ..storage.export import beats_in_order, start_datetime
-from ..storage.session import SessionRecord
+from ..storage.folder import SessionRecord
 from ..training.session import recorded_plan
 from . import figures
 from .wording import rmssd_trend, stress_change

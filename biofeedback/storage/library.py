@@ -18,9 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .paths import clients_dir, private_dir, sessions_dir
-from .rrfiles import RecordingError
-from .session import (
+from ..errors import LibraryError as LibraryError
+from .folder import (
     check_indexable,
     folder_locked,
     is_session_folder,
@@ -28,6 +27,8 @@ from .session import (
     write_json_atomic,
     writer_alive,
 )
+from .paths import clients_dir, private_dir, sessions_dir
+from .rrfiles import RecordingError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS clients (
@@ -46,10 +47,6 @@ SESSION_COLUMNS = ("id", "folder", "client_id", "start_time", "duration_s", "end
                    "time_high_pct", "pre_rating", "post_rating", "notes")
 SESSION_INSERT = (f"INSERT OR REPLACE INTO sessions VALUES "
                   f"({', '.join('?' * len(SESSION_COLUMNS))})")
-
-
-class LibraryError(Exception):
-    """A one-line problem with the library or a client name."""
 
 
 #: Characters a session key may hold (folder names and ids); anything else is refused.

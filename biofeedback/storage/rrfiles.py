@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import RecordingError as RecordingError
 from .tables import fill_empty_cells
 
 #: Header names taken as the RR column, best first (compared lower-case).
@@ -53,10 +54,6 @@ MAX_GAP_MS = 3_600_000.0
 MAX_SPAN_S = 31 * 86400.0
 #: Content lines looked at to decide the layout (delimiter, header).
 SAMPLE_LINES = 20
-
-
-class RecordingError(Exception):
-    """A file that cannot be read as a recording; ``str()`` is a one-line reason."""
 
 
 @dataclass(frozen=True)

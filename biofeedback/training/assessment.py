@@ -23,7 +23,7 @@ from ..signal.resonance import (
     sliding_resonance,
 )
 from ..signal.respiration import estimate_breathing
-from ..storage.session import SessionRecord, read_samples
+from ..storage.folder import SessionRecord, read_samples
 from ..types import Samples
 from .pacer import Pacer
 from .protocols import ASSESSMENTS, Protocol

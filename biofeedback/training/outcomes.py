@@ -20,8 +20,8 @@ import numpy as np
 from ..signal.coherence import LEVEL_NAMES
 from ..signal.quality import grade
 from ..signal.timedomain import time_domain
+from ..storage.folder import read_session
 from ..storage.library import Library
-from ..storage.session import read_session
 from .pacer import Pacer
 from .protocols import Protocol
 

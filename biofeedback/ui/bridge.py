@@ -19,13 +19,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ..devices.replay import ReplaySource, split_speed
+from ..app.launch import PlanError, SessionPlan, finish_session, open_session
+from ..app.replay import open_replay, split_speed
 from ..devices.source import PlaybackClock, SourceError
+from ..errors import SessionWriteError
+from ..storage.folder import read_session
 from ..storage.library import Library, LibraryError
 from ..storage.rrfiles import RecordingError
-from ..storage.session import SessionWriteError, read_session
 from ..training.assessment import Assessment, assess_record
-from ..training.launch import PlanError, SessionPlan, finish_session, open_session
 from ..training.outcomes import library_progress
 from ..training.protocols import ASSESSMENTS
 from ..training.session import SessionResult, SessionRunner, SessionUpdate, replay_runner
@@ -131,7 +132,7 @@ class SessionBridge(QObject):
                       paused: bool = False) -> None:
         try:
             path, spec_speed = split_speed(path)  # PATH@SPEED wins over the window's speed
-            source = ReplaySource.open(path)
+            source = open_replay(path)
         except START_ERRORS as exc:
             self.failed.emit(str(exc))
             return

@@ -18,7 +18,7 @@ from bluez import HR_STRAP, OTHER_DEVICE, mock_bluez
 from realdata import data_file, polar_rr_raw
 
 from biofeedback.devices.hrs import RR_UNIT_MS
-from biofeedback.storage.session import read_samples, read_session
+from biofeedback.storage.folder import read_samples, read_session
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="bleak's BlueZ backend is Linux-only")

@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from biofeedback.app.launch import SessionPlan, open_session
 from biofeedback.signal.resonance import (
     breath_amplitudes,
     hr_breath_phase_deg,
     rank_rates,
     sliding_resonance,
 )
-from biofeedback.storage.session import read_session
+from biofeedback.storage.folder import read_session
 from biofeedback.training.assessment import assess_record
-from biofeedback.training.launch import SessionPlan, open_session
 
 
 def record(root: Path, spec: str, protocol: str) -> Path:

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from biofeedback.app.launch import SessionPlan, open_session
 from biofeedback.signal.resonance import RateMeasures, rank_rates
-from biofeedback.storage.session import read_session
+from biofeedback.storage.folder import read_session
 from biofeedback.training.assessment import assess_record, stepped_verdict
-from biofeedback.training.launch import SessionPlan, open_session
 from biofeedback.training.protocols import STEPPED_RATES
 
 SEEDS = (1, 2, 3)

@@ -14,30 +14,30 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..devices.source import SessionClock, Source, open_source
+from ..devices.factory import open_source
+from ..devices.source import SessionClock, Source
+from ..errors import PlanError as PlanError
 from ..signal.lazy_scipy import load_all
 from ..signal.live import LiveParams
 from ..storage.library import Library, LibraryError
 from ..storage.paths import sessions_dir
-from ..storage.session import SessionWriter
 from ..storage.settings import load_settings, save_settings
-from .pacer import MAX_RATE_BPM, MIN_RATE_BPM
-from .protocols import (
+from ..storage.writer import SessionWriter
+from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
+from ..training.protocols import (
     ASSESSMENTS,
     STEP_S,
     STEPPED_RATES,
     Protocol,
     assessment_length_s,
     assessment_pacer,
+    breathing_target,
     make_protocol,
 )
-from .session import SessionRunner, SessionSettings
+from ..training.session import SessionRunner, SessionSettings, build_pacer
+from .replay import open_replay
 
 DEFAULT_RATE_BPM = 6.0
-
-
-class PlanError(ValueError):
-    """A session plan that cannot run; ``str()`` is one line."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,9 @@ async def open_session(plan: SessionPlan, root: Path) -> OpenSession:
     settings, protocol, meta = prepare(plan, root)
     load_all()  # SciPy, before the session clock starts
     last = load_settings(root).get("last_strap") or {}
-    source = open_source(plan.source, prefer=last.get("address"), ecg=plan.ecg, acc=plan.acc)
+    pacer = build_pacer(settings, protocol)
+    source = open_source(plan.source, prefer=last.get("address"), ecg=plan.ecg, acc=plan.acc,
+                         breathing=breathing_target(protocol, pacer), open_replay=open_replay)
     await source.start()
     device = source.describe()
     try:
@@ -126,7 +128,8 @@ async def open_session(plan: SessionPlan, root: Path) -> OpenSession:
         await source.close()
         raise
     index_started(root, writer.folder)
-    runner = SessionRunner(source, settings, writer, SessionClock(speed), protocol=protocol)
+    runner = SessionRunner(source, settings, writer, SessionClock(speed), pacer=pacer,
+                           protocol=protocol)
     return OpenSession(source, runner, writer)
 
 
