@@ -428,15 +428,14 @@ QUICK_RATES_BPM = (4.0, 5.5, 7.0)
 
 def _assess_simulated(root: Path, rf: float, seed: int, protocol: str):
     from biofeedback.app.launch import SessionPlan, open_session
-    from biofeedback.storage.folder import read_session
-    from biofeedback.training.assessment import assess_record
+    from biofeedback.app.library import assess_folder
 
     async def go() -> Path:
         opened = await open_session(SessionPlan(source=f"sim:rf={rf:g},seed={seed}",
                                                 protocol=protocol, speed=5000), root)
         await opened.runner.run()
         return opened.writer.folder
-    return assess_record(read_session(asyncio.run(go())))
+    return assess_folder(asyncio.run(go()))
 
 
 def resonance_rows(rfs: Iterable[float], seeds: Iterable[int],

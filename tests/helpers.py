@@ -8,6 +8,7 @@ from pathlib import Path
 
 from biofeedback.devices import open_source
 from biofeedback.devices.source import SessionClock
+from biofeedback.storage.folder import session_meta
 from biofeedback.storage.writer import SessionWriter
 from biofeedback.training.protocols import breathing_target, make_protocol
 from biofeedback.training.session import SessionRunner, SessionSettings, build_pacer
@@ -22,8 +23,8 @@ def record_sim(root: Path, spec: str = "sim:seed=1", duration_s: float = 300.0,
     proto = make_protocol(protocol, duration_s)
     pacer = build_pacer(settings, proto)
     source = open_source(spec, breathing=breathing_target(proto, pacer))
-    meta = {"settings": settings.to_dict(), "protocol": proto.to_dict(),
-            "device": source.describe(), "source": spec}
+    meta = session_meta(source=spec, device=source.describe(), settings=settings.to_dict(),
+                        protocol=proto.to_dict())
     writer = SessionWriter.create(root, meta, datetime.now().astimezone())
     runner = SessionRunner(source, settings, writer, SessionClock(speed), pacer=pacer,
                            protocol=proto)

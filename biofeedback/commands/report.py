@@ -35,7 +35,7 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
 
 
 def _progress(library: Library, name: str) -> dict:
-    from ..training.outcomes import library_progress
+    from ..app.library import library_progress
 
     progress = library_progress(library, name)
     if progress is None:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..storage.folder import is_session_folder, read_session
+from ..storage.folder import is_session_folder
 from ..storage.library import Library
 from ..storage.paths import data_dir
 from ..training.protocols import STEP_S, STEPPED_RATES
@@ -56,7 +56,7 @@ def run_rf(args: argparse.Namespace) -> int:
     import asyncio
 
     from ..app.launch import SessionPlan
-    from ..training.assessment import assess_record
+    from ..app.library import assess_folder
 
     if (args.path is None) == (args.source is None):
         raise UserError("give a recorded assessment PATH or --source SPEC (not both)")
@@ -69,7 +69,7 @@ def run_rf(args: argparse.Namespace) -> int:
                            inhale_ratio=args.inhale_ratio, speed=args.speed)
         folder = asyncio.run(_assessment_session(plan, root, quiet=args.json))
     try:
-        result = assess_record(read_session(folder))
+        result = assess_folder(folder)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     saved = None

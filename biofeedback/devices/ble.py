@@ -113,15 +113,6 @@ async def scan(timeout_s: float = 5.0) -> list[StrapInfo]:
     return sorted(straps, key=lambda s: -s.rssi)
 
 
-def parse_ble_spec(rest: str) -> tuple[str | None, str | None]:
-    """``""`` → any strap; ``name=Polar H10`` → by name; anything else is an address."""
-    if not rest:
-        return None, None
-    if rest.startswith("name="):
-        return None, rest[5:]
-    return rest, None
-
-
 class BleSource(Source):
     """A strap over Bluetooth. :meth:`start` finds and connects it; :meth:`stream` yields
     its beats (and, on a Polar H10 when asked, ECG and acceleration samples)."""

@@ -16,6 +16,15 @@ from .source import BreathingTarget, Source, SourceError
 ReplayOpener = Callable[[str], Source]
 
 
+def parse_ble_spec(rest: str) -> tuple[str | None, str | None]:
+    """``""`` → any strap; ``name=Polar H10`` → by name; anything else is an address."""
+    if not rest:
+        return None, None
+    if rest.startswith("name="):
+        return None, rest[5:]
+    return rest, None
+
+
 def open_source(spec: str, *, prefer: str | None = None, ecg: bool = False,
                 acc: bool = False, breathing: BreathingTarget | None = None,
                 open_replay: ReplayOpener | None = None) -> Source:
@@ -38,7 +47,7 @@ def open_source(spec: str, *, prefer: str | None = None, ecg: bool = False,
             raise SourceError("a replay is opened by the application, not by a device")
         return open_replay(rest)
     if kind == "ble":
-        from .ble import BleOptions, BleSource, parse_ble_spec
+        from .ble import BleOptions, BleSource
 
         address, name = parse_ble_spec(rest)
         return BleSource(address, name, prefer, BleOptions(ecg=ecg, acc=acc))

@@ -126,6 +126,24 @@ def new_session_folder(root: Path, start: datetime) -> tuple[Path, str]:
     return folder, session_id
 
 
+def session_meta(*, source: str, device: dict[str, Any], settings: dict[str, Any],
+                 protocol: dict[str, Any], client: dict[str, Any] | None = None,
+                 pre_rating: int | None = None, notes: str = "",
+                 **extra: Any) -> dict[str, Any]:
+    """What a new session's ``session.json`` holds (the one place it is put together):
+    program version, source spec, device, settings, protocol, client, ratings and notes,
+    plus ``extra`` keys. The writer adds the schema version, session id, start time and
+    ``end_status``; the runner adds the summary at the end."""
+    from .. import __version__
+
+    meta: dict[str, Any] = {"app_version": __version__, "source": source, "device": device,
+                            "settings": settings, "protocol": protocol,
+                            "pre_rating": pre_rating, "post_rating": None, "notes": notes}
+    if client is not None:
+        meta.update(client_id=client["id"], client_name=client["name"])
+    return {**meta, **extra}
+
+
 @dataclass
 class SessionRecord:
     """A session folder read back. Arrays are per beat (``beats``) or per metrics row."""

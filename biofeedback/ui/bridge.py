@@ -20,14 +20,13 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from ..app.launch import PlanError, SessionPlan, finish_session, open_session
+from ..app.library import assess_folder, library_progress
 from ..app.replay import open_replay, split_speed
 from ..devices.source import PlaybackClock, SourceError
 from ..errors import SessionWriteError
-from ..storage.folder import read_session
 from ..storage.library import Library, LibraryError
 from ..storage.rrfiles import RecordingError
-from ..training.assessment import Assessment, assess_record
-from ..training.outcomes import library_progress
+from ..training.assessment import Assessment
 from ..training.protocols import ASSESSMENTS
 from ..training.session import SessionResult, SessionRunner, SessionUpdate, replay_runner
 
@@ -126,7 +125,7 @@ class SessionBridge(QObject):
         self.finished.emit(Finished(result, folder))
         if plan.protocol in ASSESSMENTS and result.end_status == "completed":
             self.assessed.emit(Assessed(folder, plan.client,
-                                        assess_record(read_session(folder))))
+                                        assess_folder(folder)))
 
     async def _replay(self, path: str, speed: float, start_s: float,
                       paused: bool = False) -> None:
