@@ -159,7 +159,7 @@ class SessionBridge(QObject):
 
     async def _scan(self, timeout_s: float) -> None:
         try:
-            from ..devices.ble import scan  # bleak is imported only when someone scans
+            from ..devices import scan  # bleak is imported only when someone scans
 
             self.scanned.emit(await scan(timeout_s))
         except SourceError as exc:
