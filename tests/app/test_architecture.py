@@ -164,6 +164,11 @@ def test_no_import_circle_among_the_devices_modules():
     assert cycles(devices) == []
 
 
+def test_no_import_circle_among_any_modules():
+    graph = {m: internal(m) - {m} for m in MODULES}
+    assert cycles(graph) == []
+
+
 def test_the_device_interface_imports_none_of_its_backends():
     assert internal("biofeedback.devices.source") <= {"biofeedback.types", "biofeedback.errors"}
 
