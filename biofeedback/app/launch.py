@@ -15,11 +15,12 @@ from typing import Any
 
 from ..devices.factory import open_source
 from ..devices.source import SessionClock, Source
+from ..errors import LibraryError
 from ..errors import PlanError as PlanError
 from ..signal.lazy_scipy import load_all
 from ..signal.live import LiveParams
 from ..storage.folder import session_meta
-from ..storage.library import Library, LibraryError
+from ..storage.library import Library
 from ..storage.paths import sessions_dir
 from ..storage.settings import load_settings, save_settings
 from ..storage.writer import SessionWriter

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import RecordingError
 from ..storage.recordings import load_recording
-from ..storage.rrfiles import RecordingError
 from ..storage.tables import GrowingTable, write_columns
 from .common import PROG, UserError, jsonable
 

@@ -256,7 +256,7 @@ def _duration(args: argparse.Namespace) -> float:
 def run_record(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ..app.launch import PlanError, SessionPlan, finish_session, prepare
+    from ..app.launch import SessionPlan, finish_session, prepare
 
     root = data_dir(args.data_dir)
     plan = SessionPlan(source=args.source, duration_s=_duration(args), protocol=args.protocol,
@@ -264,10 +264,7 @@ def run_record(args: argparse.Namespace) -> int:
                        challenge=args.challenge, speed=args.speed, pre_rating=args.pre_rating,
                        notes=args.notes, ecg=args.ecg, acc=args.acc,
                        thresholds=args.thresholds)
-    try:
-        prepare(plan, root)  # a plan that cannot run fails before any strap is searched
-    except PlanError as exc:
-        raise UserError(str(exc)) from None
+    prepare(plan, root)  # a plan that cannot run (PlanError) fails before any strap is searched
     result, folder = asyncio.run(_record(plan, root, args.lsl))
     if result.error:
         print(f"biofeedback record: error: {result.error}; what was recorded is kept",

@@ -32,10 +32,11 @@ from bleak.exc import (
     BleakError,
 )
 
+from ..errors import SourceError
 from ..types import Beat, DeviceEvent, Samples
 from . import hrs, pmd
 from .beattimes import BeatClock
-from .source import SessionClock, Source, SourceError
+from .source import SessionClock, Source
 
 #: Said after every "cannot use Bluetooth" message.
 OFFER_SIM = "use --source sim for the simulated strap"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .source import BreathingTarget, Source, SourceError
+from ..errors import SourceError
+from .source import BreathingTarget, Source
 
 #: Opens a replay from the text after ``replay:`` (``PATH`` or ``PATH@SPEED``). Reading a
 #: recording is the application's job (:func:`biofeedback.app.replay.open_replay`).

@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import SourceError
 from ..types import Beat, DeviceEvent
 from .hrs import RR_UNIT_MS
-from .source import BreathingTarget, SessionClock, Source, SourceError, parse_options
+from .source import BreathingTarget, SessionClock, Source, parse_options
 
 STEP_S = 0.05
 

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..errors import RecordingError
 from ..signal import AnalysisParams, summarize
 from ..storage.folder import is_session_folder
 from ..storage.recordings import load_recording
-from ..storage.rrfiles import RecordingError
 
 #: Files taken for RR recordings when walking folders (by extension).
 RR_SUFFIXES = (".csv", ".txt", ".hrm", ".rr", ".tsv")
