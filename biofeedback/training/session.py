@@ -42,7 +42,7 @@ from .protocols import (
 
 
 class Recorder(TypingProtocol):
-    """What the runner writes to (a :class:`~biofeedback.storage.folder.SessionWriter`)."""
+    """What the runner writes to (a :class:`~biofeedback.storage.writer.SessionWriter`)."""
 
     def beat(self, beat: Beat, artifact: bool) -> None: ...
     def event(self, t_s: float, kind: str, value: Any = "") -> None: ...
