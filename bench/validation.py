@@ -286,12 +286,12 @@ def kubios_rows(reports: list[Path], neurokit: bool = True) -> list[dict[str, An
         settings = first = {**first, **report.get("settings", {})}
         rec = load_recording(DATA / report["input"])
         start = time.perf_counter()
-        ours = summarize(rec.t_s, rec.rr_ms, AnalysisParams(artifact_correction=False))
+        ours = summarize(rec.beats.t_s, rec.beats.rr_ms, AnalysisParams(artifact_correction=False))
         ours_s = time.perf_counter() - start
         nk_out, nk_s = {}, None
         if neurokit:
             start = time.perf_counter()
-            nk_out = neurokit_metrics(rec.t_s, rec.rr_ms, settings)
+            nk_out = neurokit_metrics(rec.beats.t_s, rec.beats.rr_ms, settings)
             nk_s = time.perf_counter() - start
         series = report_path.name.split("_kubios")[0]
         for metric in METRICS:
@@ -427,16 +427,15 @@ QUICK_RATES_BPM = (4.0, 5.5, 7.0)
 
 
 def _assess_simulated(root: Path, rf: float, seed: int, protocol: str):
-    from biofeedback.storage.session import read_session
-    from biofeedback.training.assessment import assess_record
-    from biofeedback.training.launch import SessionPlan, open_session
+    from biofeedback.app.launch import SessionPlan, open_session
+    from biofeedback.app.library import assess_folder
 
     async def go() -> Path:
         opened = await open_session(SessionPlan(source=f"sim:rf={rf:g},seed={seed}",
                                                 protocol=protocol, speed=5000), root)
         await opened.runner.run()
         return opened.writer.folder
-    return assess_record(read_session(asyncio.run(go())))
+    return assess_folder(asyncio.run(go()))
 
 
 def resonance_rows(rfs: Iterable[float], seeds: Iterable[int],

@@ -21,29 +21,7 @@ from .commands import (
     share,
 )
 from .commands.common import PROG
-
-#: Errors that are the user's input or environment, reported in one line: (module, class).
-#: Looked up only among the modules already imported (one not imported raised nothing), so
-#: that start-up imports no command's implementation.
-USER_ERRORS = (
-    ("biofeedback.commands.common", "UserError"),
-    ("biofeedback.storage.tables", "OutputError"),
-    ("biofeedback.storage.rrfiles", "RecordingError"),
-    ("biofeedback.devices.source", "SourceError"),
-    ("biofeedback.storage.session", "SessionWriteError"),
-    ("biofeedback.storage.library", "LibraryError"),
-    ("biofeedback.storage.export", "ExportError"),
-    ("biofeedback.training.launch", "PlanError"),
-    ("biofeedback.storage.bundle", "BundleError"),
-)
-
-
-def is_user_error(exc: BaseException) -> bool:
-    for module, name in USER_ERRORS:
-        loaded = sys.modules.get(module)
-        if loaded is not None and isinstance(exc, getattr(loaded, name)):
-            return True
-    return False
+from .errors import UserError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except Exception as exc:
-        if not is_user_error(exc):
+        if not isinstance(exc, UserError):
             raise
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -6,10 +6,12 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
-from biofeedback.devices.source import SessionClock, open_source
-from biofeedback.storage.session import SessionWriter
-from biofeedback.training.protocols import make_protocol
-from biofeedback.training.session import SessionRunner, SessionSettings
+from biofeedback.devices import open_source
+from biofeedback.devices.source import SessionClock
+from biofeedback.storage.folder import session_meta
+from biofeedback.storage.writer import SessionWriter
+from biofeedback.training.protocols import breathing_target, make_protocol
+from biofeedback.training.session import SessionRunner, SessionSettings, build_pacer
 
 FAST = 2000.0
 
@@ -19,11 +21,13 @@ def record_sim(root: Path, spec: str = "sim:seed=1", duration_s: float = 300.0,
     """Record a simulated session into ``root``; returns (runner, result, folder, updates)."""
     settings = SessionSettings(duration_s=duration_s, protocol=protocol)
     proto = make_protocol(protocol, duration_s)
-    source = open_source(spec)
-    meta = {"settings": settings.to_dict(), "protocol": proto.to_dict(),
-            "device": source.describe(), "source": spec}
+    pacer = build_pacer(settings, proto)
+    source = open_source(spec, breathing=breathing_target(proto, pacer))
+    meta = session_meta(source=spec, device=source.describe(), settings=settings.to_dict(),
+                        protocol=proto.to_dict())
     writer = SessionWriter.create(root, meta, datetime.now().astimezone())
-    runner = SessionRunner(source, settings, writer, SessionClock(speed), protocol=proto)
+    runner = SessionRunner(source, settings, writer, SessionClock(speed), pacer=pacer,
+                           protocol=proto)
     updates = []
     runner.subscribe(updates.append)
 

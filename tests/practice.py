@@ -7,9 +7,9 @@ from pathlib import Path
 
 from helpers import record_sim
 
+from biofeedback.storage.folder import read_session, write_json_atomic
 from biofeedback.storage.library import Library
 from biofeedback.storage.paths import sessions_dir
-from biofeedback.storage.session import read_session, write_json_atomic
 
 CLIENT = "Anna Smith"
 

@@ -25,9 +25,9 @@ from ..storage.bundle import (
     session_files,
     write_bundle,
 )
+from ..storage.folder import writer_alive
 from ..storage.library import Library, LibraryError, client_id
 from ..storage.paths import sessions_dir
-from ..storage.session import writer_alive
 from ..storage.settings import load_settings, save_settings
 from ..storage.unpack import unpack_session
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import RecordingError
 from ..storage.recordings import load_recording
-from ..storage.rrfiles import RecordingError
 from ..storage.tables import GrowingTable, write_columns
 from .common import PROG, UserError, jsonable
 
@@ -240,8 +240,8 @@ def _windows(paths: list[str], params: AnalysisParams, args: argparse.Namespace)
             continue
         if rec.note:
             print(f"{PROG}: note: {rec.note}", file=sys.stderr)
-        cols = windowed_metrics(rec.t_s, rec.rr_ms, args.window, args.step, params,
-                                rec.edits)
+        cols = windowed_metrics(rec.beats.t_s, rec.beats.rr_ms, args.window, args.step,
+                                params, rec.edits)
         tables.append({"path": np.full(cols["t_end_s"].size, path), **cols})
     columns = {c: np.concatenate([t[c] for t in tables]) if tables else np.zeros(0)
                for c in ["path", *WINDOW_COLUMNS]}

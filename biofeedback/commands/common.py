@@ -7,11 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UserError as UserError
+
 PROG = "biofeedback"
-
-
-class UserError(Exception):
-    """Bad input from the user: reported as one line, exit status 2."""
 
 
 def jsonable(value: Any) -> Any:

@@ -26,7 +26,7 @@ def run_scan(args: argparse.Namespace) -> int:
         raise UserError("--timeout must be within 0-120 s")
     import asyncio  # (with ssl: not for every start-up)
 
-    from ..devices.ble import scan  # imports bleak only when asked
+    from ..devices import scan  # imports bleak only when asked
 
     straps = asyncio.run(scan(args.timeout))
     last = (load_settings(data_dir(args.data_dir)).get("last_strap") or {}).get("address")

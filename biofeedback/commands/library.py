@@ -10,12 +10,13 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
-from .. import __version__
+from ..errors import SessionWriteError
 from ..storage.export import FORMATS, export_session
+from ..storage.folder import SessionRecord, read_session, session_meta
 from ..storage.library import Library
 from ..storage.paths import data_dir, sessions_dir
 from ..storage.rrfiles import read_rr
-from ..storage.session import SessionRecord, SessionWriteError, SessionWriter, read_session
+from ..storage.writer import SessionWriter
 from ..training.protocols import unpaced_protocol
 from .common import UserError, jsonable
 from .record import _rating
@@ -173,11 +174,10 @@ def run_import(args: argparse.Namespace) -> int:
     protocol = unpaced_protocol()
     with Library(root) as library:
         profile = library.client(args.client)
-        meta = {"app_version": __version__, "source": f"import:{path.name}",
-                "start_time_from": dated_by, "client_id": profile["id"],
-                "client_name": profile["name"], "device": {"name": f"imported {rec.format}"},
-                "settings": settings.to_dict(), "protocol": protocol.to_dict(),
-                "pre_rating": None, "post_rating": None, "notes": ""}
+        meta = session_meta(source=f"import:{path.name}",
+                            device={"name": f"imported {rec.format}"},
+                            settings=settings.to_dict(), protocol=protocol.to_dict(),
+                            client=profile, start_time_from=dated_by)
         writer = SessionWriter.create(sessions_dir(root), meta, start)
         if rec.rr_ms.size > 50_000 and sys.stderr.isatty():  # a second or two: say so
             print(f"importing {rec.rr_ms.size} beats...", file=sys.stderr)

@@ -11,15 +11,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..storage.folder import is_session_folder
 from ..storage.paths import data_dir
-from ..storage.session import MetricsFile, is_session_folder
+from ..storage.writer import MetricsFile
 from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
 from ..training.protocols import ASSESSMENTS, PROTOCOL_NAMES, assessment_length_s
 from ..types import DeviceEvent
 from .common import UserError
 
 if TYPE_CHECKING:
-    from ..training.launch import SessionPlan
+    from ..app.launch import SessionPlan
     from ..training.session import SessionResult, SessionRunner, SessionUpdate
 
 DEFAULT_DURATION_S = 600.0
@@ -239,7 +240,7 @@ async def _run(runner: SessionRunner) -> SessionResult:
 
 def _attach_lsl(runner: SessionRunner, enabled: bool) -> None:
     if enabled:
-        from ..streaming import LslOutlet  # imports pylsl only when asked
+        from ..app.lsl import LslOutlet  # imports pylsl only when asked
 
         runner.subscribe(LslOutlet())
 
@@ -259,7 +260,7 @@ def _duration(args: argparse.Namespace) -> float:
 def run_record(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ..training.launch import PlanError, SessionPlan, finish_session, prepare
+    from ..app.launch import SessionPlan, finish_session, prepare
 
     root = data_dir(args.data_dir)
     plan = SessionPlan(source=args.source, duration_s=_duration(args), protocol=args.protocol,
@@ -267,10 +268,7 @@ def run_record(args: argparse.Namespace) -> int:
                        challenge=args.challenge, speed=args.speed, pre_rating=args.pre_rating,
                        notes=args.notes, ecg=args.ecg, acc=args.acc,
                        thresholds=args.thresholds)
-    try:
-        prepare(plan, root)  # a plan that cannot run fails before any strap is searched
-    except PlanError as exc:
-        raise UserError(str(exc)) from None
+    prepare(plan, root)  # a plan that cannot run (PlanError) fails before any strap is searched
     result, folder = asyncio.run(_record(plan, root, args.lsl))
     if result.error:
         print(f"biofeedback record: error: {result.error}; what was recorded is kept",
@@ -284,7 +282,7 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 async def _record(plan: SessionPlan, root: Path, lsl: bool) -> tuple[SessionResult, Path]:
-    from ..training.launch import open_session
+    from ..app.launch import open_session
 
     opened = await open_session(plan, root)
     device = opened.source.describe()
@@ -324,11 +322,11 @@ def _what_if(args: argparse.Namespace) -> dict[str, Any]:
 def run_replay(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ..devices.replay import ReplaySource
+    from ..app.replay import open_replay
     from ..devices.source import SessionClock
     from ..training.session import replay_runner
 
-    source = ReplaySource.open(args.path)
+    source = open_replay(args.path)
     if source.note:
         print(f"biofeedback replay: note: {source.note}", file=sys.stderr)
     recorder = MetricsFile(Path(args.metrics)) if args.metrics else None

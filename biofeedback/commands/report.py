@@ -10,9 +10,9 @@ from pathlib import Path
 
 from ..reports.wording import rmssd_trend
 from ..storage.export import ANONYMOUS_STEM
+from ..storage.folder import read_session
 from ..storage.library import Library
 from ..storage.paths import data_dir, free_stem, private_dir, write_private_file
-from ..storage.session import read_session
 from .common import UserError, jsonable
 
 
@@ -35,7 +35,7 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
 
 
 def _progress(library: Library, name: str) -> dict:
-    from ..training.outcomes import library_progress
+    from ..app.library import library_progress
 
     progress = library_progress(library, name)
     if progress is None:

@@ -7,16 +7,16 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..storage.folder import is_session_folder
 from ..storage.library import Library
 from ..storage.paths import data_dir
-from ..storage.session import is_session_folder, read_session
 from ..training.protocols import STEP_S, STEPPED_RATES
 from .common import UserError, jsonable
 from .record import LiveLine, _positive, _run
 
 if TYPE_CHECKING:
+    from ..app.launch import SessionPlan
     from ..training.assessment import Assessment
-    from ..training.launch import SessionPlan
 
 
 def _rates(text: str) -> tuple[float, ...]:
@@ -55,8 +55,8 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
 def run_rf(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ..training.assessment import assess_record
-    from ..training.launch import SessionPlan
+    from ..app.launch import SessionPlan
+    from ..app.library import assess_folder
 
     if (args.path is None) == (args.source is None):
         raise UserError("give a recorded assessment PATH or --source SPEC (not both)")
@@ -68,10 +68,8 @@ def run_rf(args: argparse.Namespace) -> int:
                            client=args.client, rates_bpm=args.rates, step_s=args.step,
                            inhale_ratio=args.inhale_ratio, speed=args.speed)
         folder = asyncio.run(_assessment_session(plan, root, quiet=args.json))
-    from ..storage.edits import read_overrides
-
     try:
-        result = assess_record(read_session(folder), read_overrides(folder))
+        result = assess_folder(folder)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     saved = None
@@ -96,7 +94,7 @@ def _session_folder(root: Path, text: str) -> Path:
 
 
 async def _assessment_session(plan: SessionPlan, root: Path, quiet: bool) -> Path:
-    from ..training.launch import finish_session, open_session
+    from ..app.launch import finish_session, open_session
 
     opened = await open_session(plan, root)
     if not quiet:

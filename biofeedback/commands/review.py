@@ -33,9 +33,9 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
 
 
 def _folder(args: argparse.Namespace) -> Path:
+    from ..storage.folder import is_session_folder
     from ..storage.library import Library
     from ..storage.paths import data_dir
-    from ..storage.session import is_session_folder
 
     if is_session_folder(args.session):
         return Path(args.session)

@@ -32,10 +32,11 @@ from bleak.exc import (
     BleakError,
 )
 
+from ..errors import SourceError
 from ..types import Beat, DeviceEvent, Samples
 from . import hrs, pmd
 from .beattimes import BeatClock
-from .source import SessionClock, Source, SourceError
+from .source import SessionClock, Source
 
 #: Said after every "cannot use Bluetooth" message.
 OFFER_SIM = "use --source sim for the simulated strap"
@@ -111,15 +112,6 @@ async def scan(timeout_s: float = 5.0) -> list[StrapInfo]:
     straps = [StrapInfo(d.address, adv.local_name or d.name or "unnamed strap", adv.rssi)
               for d, adv in found.values() if hrs.HEART_RATE_SERVICE in adv.service_uuids]
     return sorted(straps, key=lambda s: -s.rssi)
-
-
-def parse_ble_spec(rest: str) -> tuple[str | None, str | None]:
-    """``""`` → any strap; ``name=Polar H10`` → by name; anything else is an address."""
-    if not rest:
-        return None, None
-    if rest.startswith("name="):
-        return None, rest[5:]
-    return rest, None
 
 
 class BleSource(Source):

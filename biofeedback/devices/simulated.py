@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import SourceError
 from ..types import Beat, DeviceEvent
 from .hrs import RR_UNIT_MS
-from .source import BreathingTarget, SessionClock, Source, SourceError, parse_options
+from .source import BreathingTarget, SessionClock, Source, parse_options
 
 STEP_S = 0.05
 
@@ -112,7 +113,10 @@ class _Heart:
 
 
 class SimulatedStrap(Source):
-    """The ``sim:`` source: beats from :class:`_Heart`, delivered on the session clock."""
+    """The ``sim:`` source: beats from :class:`_Heart`, delivered on the session clock.
+
+    ``breathing``: the pacer's target lung volume at a session time (None: no pacer), given
+    when the strap is built; without it the simulated person breathes spontaneously."""
 
     def __init__(self, params: SimParams | None = None,
                  breathing: BreathingTarget | None = None) -> None:
@@ -126,9 +130,6 @@ class SimulatedStrap(Source):
 
     async def close(self) -> None:
         self._closed = True
-
-    def follow(self, breathing: BreathingTarget) -> None:
-        self.breathing = breathing
 
     async def stream(self, clock: SessionClock) -> AsyncIterator[Beat | DeviceEvent]:
         p = self.params

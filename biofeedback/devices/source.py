@@ -2,8 +2,8 @@
 
 A source is an async stream of :class:`~biofeedback.types.Beat` and
 :class:`~biofeedback.types.DeviceEvent` values; it knows nothing of analysis, recording or
-display. Sources are opened from a spec string (DESIGN.md, "Source spec"):
-``sim[:key=value,...]``, ``replay:PATH[@SPEED]``, ``ble[:ADDRESS|:name=NAME]``.
+display. This module knows none of its implementations: :mod:`.factory` opens one from a
+spec string (DESIGN.md, "Source spec").
 """
 
 from __future__ import annotations
@@ -14,15 +14,12 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from ..errors import SourceError as SourceError
 from ..types import Beat, DeviceEvent, Samples
 
 #: Target lung volume (0..1) the person is asked to breathe at a session time, or None when
 #: no pacer is shown.
 BreathingTarget = Callable[[float], float | None]
-
-
-class SourceError(Exception):
-    """A source that cannot be opened or has failed; ``str()`` is a one-line reason."""
 
 
 class SessionClock:
@@ -108,9 +105,6 @@ class Source(abc.ABC):
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release the device; the stream ends."""
 
-    def follow(self, breathing: BreathingTarget) -> None:  # noqa: B027 - optional hook
-        """Tell the source what the person is asked to breathe (only a simulation uses it)."""
-
 
 def parse_options(text: str, allowed: dict[str, type]) -> dict[str, Any]:
     """``"hr=65,rf=5.5"`` into typed values; unknown keys or bad values raise SourceError."""
@@ -125,30 +119,3 @@ def parse_options(text: str, allowed: dict[str, type]) -> dict[str, Any]:
             raise SourceError(f"option {key} needs a {allowed[key].__name__}, "
                               f"not {value!r}") from None
     return out
-
-
-def open_source(spec: str, prefer: str | None = None, ecg: bool = False,
-                acc: bool = False) -> Source:
-    """The source a spec names (call ``await source.start()`` before using it).
-
-    ``prefer``: the address of the strap used last time, chosen when several are in range;
-    ``ecg``/``acc``: also stream a Polar H10's ECG / accelerometer.
-    """
-    kind, _, rest = spec.partition(":")
-    if kind == "sim":
-        from .simulated import SimulatedStrap, sim_params
-
-        return SimulatedStrap(sim_params(rest))
-    if kind == "replay":
-        from .replay import ReplaySource
-
-        if not rest:
-            raise SourceError("replay needs a path: replay:PATH or replay:PATH@SPEED")
-        return ReplaySource.open(rest)
-    if kind == "ble":
-        from .ble import BleOptions, BleSource, parse_ble_spec
-
-        address, name = parse_ble_spec(rest)
-        return BleSource(address, name, prefer, BleOptions(ecg=ecg, acc=acc))
-    raise SourceError(f"unknown source {spec!r} "
-                      "(use sim, sim:hr=65,rf=5.5, replay:PATH, ble or ble:ADDRESS)")

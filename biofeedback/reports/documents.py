@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from .. import __version__
 from ..signal.coherence import CHALLENGE_THRESHOLDS, LEVEL_NAMES
 from ..storage.export import beats_in_order, start_datetime
-from ..storage.session import SessionRecord
+from ..storage.folder import SessionRecord
 from ..training.session import recorded_plan
 from . import figures
 from .reviewed import reviewed_beats, reviewed_summary, session_overrides

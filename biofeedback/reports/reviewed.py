@@ -15,7 +15,7 @@ import numpy as np
 from ..signal import AnalysisParams, summarize
 from ..signal.edits import LabelOverrides, review_beats
 from ..storage.edits import read_overrides
-from ..storage.session import SessionRecord
+from ..storage.folder import SessionRecord
 
 #: Keys of the stored summary replaced by their reviewed values.
 REVIEWED_KEYS = ("n_beats", "mean_hr_bpm", "rmssd_ms", "coherence_ratio", "artifacts_pct",

@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..signal import AnalysisParams, windowed_metrics
 from ..signal.summary import SUMMARY_COLUMNS, WINDOW_COLUMNS
-from ..storage.recordings import load_recording
-from ..storage.rrfiles import RRRecording
-from ..storage.session import is_session_folder, read_session
+from ..storage.recordings import Recording, load_recording
 from .batch import analyze_one, find_recordings, provenance, run_dask, run_local
 
 if TYPE_CHECKING:  # pandas is imported when a DataFrame is asked for: the CLI stays quick
@@ -29,8 +27,9 @@ if TYPE_CHECKING:  # pandas is imported when a DataFrame is asked for: the CLI s
 __all__ = ["load", "load_frame", "summary", "windows", "find_recordings", "analyze_one"]
 
 
-def load(path: str, units: str = "auto", column: str | None = None) -> RRRecording:
-    """Beats of a session folder or RR file as arrays: ``.t_s`` (s), ``.rr_ms`` (ms)."""
+def load(path: str, units: str = "auto", column: str | None = None) -> Recording:
+    """Beats of a session folder or RR file: ``.beats.t_s`` (s), ``.beats.rr_ms`` (ms), and
+    for a session ``.meta`` and ``.events``."""
     return load_recording(path, units=units, column=column)
 
 
@@ -38,14 +37,11 @@ def load_frame(path: str, units: str = "auto", column: str | None = None) -> pd.
     """Beats as a DataFrame: ``t_s, rr_ms``, and for a session folder also ``hr_bpm,
     contact, artifact, arrival_s`` as recorded. ``attrs["path"]``, ``attrs["meta"]``."""
     import pandas as pd
-    if is_session_folder(path):
-        record = read_session(path)
-        frame = pd.DataFrame(record.beats)
-        frame.attrs.update(path=str(path), meta=record.meta)
-        return frame
     rec = load(path, units, column)
-    frame = pd.DataFrame({"t_s": rec.t_s, "rr_ms": rec.rr_ms})
-    frame.attrs.update(path=str(path), meta={"format": rec.format})
+    columns = rec.beats.COLUMNS if rec.session is not None else ("t_s", "rr_ms")
+    frame = pd.DataFrame({c: rec.beats[c] for c in columns})
+    frame.attrs.update(path=str(path),
+                       meta=rec.meta if rec.session is not None else {"format": rec.format})
     return frame
 
 
@@ -81,5 +77,6 @@ def windows(path: str, window_s: float, step_s: float, params: AnalysisParams | 
 
     params = params or AnalysisParams()
     rec = load(path, **options)
-    cols = windowed_metrics(rec.t_s, rec.rr_ms, window_s, step_s, params, rec.edits)
+    cols = windowed_metrics(rec.beats.t_s, rec.beats.rr_ms, window_s, step_s, params,
+                            rec.edits)
     return _with_provenance(pd.DataFrame({k: cols[k] for k in WINDOW_COLUMNS}), params)

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..errors import RecordingError
 from ..signal import AnalysisParams, summarize
+from ..storage.folder import is_session_folder
 from ..storage.recordings import load_recording
-from ..storage.rrfiles import RecordingError
-from ..storage.session import is_session_folder
 
 #: Files taken for RR recordings when walking folders (by extension).
 RR_SUFFIXES = (".csv", ".txt", ".hrm", ".rr", ".tsv")
@@ -59,7 +59,7 @@ def analyze_one(path: str, params: AnalysisParams, units: str = "auto",
     """The summary row of one recording (``analyze --json`` keys), or its error."""
     try:
         rec = load_recording(path, units=units, column=column)
-        row = summarize(rec.t_s, rec.rr_ms, params, rec.edits)
+        row = summarize(rec.beats.t_s, rec.beats.rr_ms, params, rec.edits)
     except RecordingError as exc:
         return {"path": path, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - one bad recording must not stop a batch

@@ -75,9 +75,9 @@ class BeatReview:
 def load_review(folder: str | Path) -> BeatReview:
     """The review of a session folder (``RecordingError``/``EditsError`` when unreadable)."""
     rec = load_recording(folder)
-    rr = np.asarray(rec.rr_ms, dtype=float)
+    rr = np.asarray(rec.beats.rr_ms, dtype=float)
     auto = detect_artifacts(rr, resolution_ms(rr))
-    return BeatReview(Path(folder), np.asarray(rec.t_s, dtype=float), rr, auto,
+    return BeatReview(Path(folder), np.asarray(rec.beats.t_s, dtype=float), rr, auto,
                       read_edits(folder))
 
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import RecordingError, UserError
+from .folder import check_indexable, check_meta
 from .paths import free_stem, open_private
-from .rrfiles import RecordingError
-from .session import check_indexable, check_meta
 
 FORMAT = "biofeedback-bundle"
 FORMAT_VERSION = 1
@@ -55,7 +55,7 @@ FILE_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,60}\.(csv|json)")
 ENTRY_NAME = re.compile(rf"sessions/({FOLDER_NAME.pattern})/({FILE_NAME.pattern})")
 
 
-class BundleError(Exception):
+class BundleError(UserError):
     """A bundle that cannot be written or is refused; ``str()`` is a one-line reason."""
 
 

@@ -29,9 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ExportError as ExportError
+from ..types import BeatTable
 from .export_review import Reviewed, held_on_grid, reviewed_beats
+from .folder import SessionRecord
 from .paths import free_stem, open_private, private_dir
-from .session import SessionRecord
 
 FORMATS = ("csv", "kubios", "edf", "bids")
 EXPORT_FS_HZ = 4.0
@@ -39,10 +41,6 @@ ANONYMOUS_START = datetime(1985, 1, 1)
 #: Event kinds whose value describes the session, never a person or a device.
 ANONYMOUS_EVENT_KINDS = frozenset({"pacer_rate", "step", "gap", "breathing", "battery"})
 ANONYMOUS_STEM = "anon"
-
-
-class ExportError(Exception):
-    """An export that cannot be written; ``str()`` is a one-line reason."""
 
 
 def start_datetime(meta: dict[str, Any]) -> datetime | None:
@@ -56,7 +54,7 @@ def start_datetime(meta: dict[str, Any]) -> datetime | None:
         return None
 
 
-def beats_in_order(record: SessionRecord) -> tuple[dict[str, np.ndarray], int]:
+def beats_in_order(record: SessionRecord) -> tuple[BeatTable, int]:
     """The beats whose time is later than every beat before them, and how many were not
     (a clock that went backwards in a damaged file): analyses need increasing times."""
     t = record.beats["t_s"]
@@ -65,8 +63,7 @@ def beats_in_order(record: SessionRecord) -> tuple[dict[str, np.ndarray], int]:
         keep[1:] = t[1:] > np.maximum.accumulate(t)[:-1]
     keep &= np.isfinite(t)
     n_dropped = int(t.size - np.count_nonzero(keep))
-    return ({k: v[keep] for k, v in record.beats.items()} if n_dropped else record.beats,
-            n_dropped)
+    return record.beats.select(keep) if n_dropped else record.beats, n_dropped
 
 
 def event_text(kind: str, value: str, deidentify: bool) -> str:
@@ -82,7 +79,7 @@ def _edf_text(text: str) -> str:
     return "_".join(ascii_text.split()) or "X"
 
 
-def _tachogram(beats: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def _tachogram(beats: BeatTable) -> tuple[np.ndarray, np.ndarray]:
     """RR (ms) at 4 Hz from the first to the last beat, held between beats."""
     t, rr = beats["t_s"], beats["rr_ms"]
     grid = np.arange(t[0], t[-1], 1.0 / EXPORT_FS_HZ)
@@ -96,7 +93,7 @@ def _lines(columns: Iterable[list[Any]], sep: str) -> str:
         *(map(repr, c) for c in columns), strict=True))
 
 
-def _export_csv(beats: dict[str, np.ndarray], out: Path, stem: str,
+def _export_csv(beats: BeatTable, out: Path, stem: str,
                 rev: Reviewed | None) -> list[Path]:
     path = out / f"{stem}_beats.csv"
     columns = [beats["t_s"].tolist(), beats["rr_ms"].tolist(), beats["hr_bpm"].tolist(),
@@ -113,7 +110,7 @@ def _export_csv(beats: dict[str, np.ndarray], out: Path, stem: str,
     return [path]
 
 
-def _export_kubios(beats: dict[str, np.ndarray], out: Path, stem: str,
+def _export_kubios(beats: BeatTable, out: Path, stem: str,
                    rev: Reviewed | None) -> list[Path]:
     path = out / f"{stem}_rr.txt"
     with open_private(path, "x") as f:
@@ -126,7 +123,7 @@ def _export_kubios(beats: dict[str, np.ndarray], out: Path, stem: str,
     return [path, corrected]
 
 
-def _export_edf(record: SessionRecord, beats: dict[str, np.ndarray], out: Path, stem: str,
+def _export_edf(record: SessionRecord, beats: BeatTable, out: Path, stem: str,
                 deidentify: bool, rev: Reviewed | None) -> list[Path]:
     import pyedflib
 
@@ -178,7 +175,7 @@ def _export_edf(record: SessionRecord, beats: dict[str, np.ndarray], out: Path, 
     return [path]
 
 
-def _export_bids(record: SessionRecord, beats: dict[str, np.ndarray], out: Path,
+def _export_bids(record: SessionRecord, beats: BeatTable, out: Path,
                  deidentify: bool, rev: Reviewed | None) -> list[Path]:
     subject = "anon" if deidentify else _bids_label(record.meta.get("client_id") or "anon")
     folder = private_dir(out / f"sub-{subject}" / "beh")

@@ -15,8 +15,9 @@ import numpy as np
 
 from ..signal.artifacts import detect_artifacts, resolution_ms
 from ..signal.edits import apply_label_overrides, correct_edited
+from ..types import BeatTable
 from .edits import read_overrides
-from .session import SessionRecord
+from .folder import SessionRecord
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Reviewed:
     rr_ms: np.ndarray
 
 
-def reviewed_beats(record: SessionRecord, beats: dict[str, np.ndarray]) -> Reviewed | None:
+def reviewed_beats(record: SessionRecord, beats: BeatTable) -> Reviewed | None:
     """The review of the exported ``beats``, or None when the session has no edits."""
     overrides = read_overrides(record.folder)
     if overrides is None:

@@ -7,7 +7,6 @@ loses nothing: :meth:`Library.rebuild` reads everything back.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -18,9 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .paths import clients_dir, private_dir, sessions_dir
-from .rrfiles import RecordingError
-from .session import (
+from ..errors import LibraryError as LibraryError
+from ..errors import RecordingError
+from .clients import client_id, client_key, legacy_client_id
+from .folder import (
     check_indexable,
     folder_locked,
     is_session_folder,
@@ -28,6 +28,7 @@ from .session import (
     write_json_atomic,
     writer_alive,
 )
+from .paths import clients_dir, private_dir, sessions_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS clients (
@@ -48,59 +49,10 @@ SESSION_INSERT = (f"INSERT OR REPLACE INTO sessions VALUES "
                   f"({', '.join('?' * len(SESSION_COLUMNS))})")
 
 
-class LibraryError(Exception):
-    """A one-line problem with the library or a client name."""
-
-
 #: Characters a session key may hold (folder names and ids); anything else is refused.
 SESSION_KEY = re.compile(r"[0-9A-Za-z_-]+")
 #: The shortest id prefix accepted as a session key.
 MIN_ID_PREFIX = 4
-MAX_NAME_CHARS = 100
-
-
-def client_key(name: str) -> str:
-    """What makes two names the same person: NFC, case-folded, runs of anything but letters
-    and digits (of any script) as one space. ``"Anna  Smith"`` = ``"anna-smith"``;
-    ``"Zoë"`` ≠ ``"Zoé"``."""
-    text = unicodedata.normalize("NFC", name).casefold()
-    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
-
-
-def _ascii_slug(text: str) -> str:
-    """Lower-case ASCII letters and digits joined by ``-`` (accents dropped: ``ë`` → ``e``)."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
-
-
-def legacy_client_id(name: str) -> str:
-    """The id versions before 0.2 gave a name (ASCII letters and digits only; other letters
-    were dropped, so distinct names could collide). Still found, for existing libraries."""
-    return re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
-
-
-def client_id(name: str) -> str:
-    """A file-safe, stable id for a client name, distinct for distinct names in any script.
-
-    An ASCII name keeps its readable slug (``"Anna Smith"`` → ``"anna-smith"``, as before);
-    any other name gets the slug of its ASCII transliteration (possibly empty) and 8 hex digits
-    of the SHA-256 of :func:`client_key`: ``"Zoë Smith"`` → ``"zoe-smith-…"``, ``"王伟"`` → a
-    bare hash. Raises LibraryError for a name without a letter or digit, over
-    :data:`MAX_NAME_CHARS` characters, or with control characters.
-    """
-    text = unicodedata.normalize("NFC", name).strip()
-    key = client_key(text)
-    if not key or len(text) > MAX_NAME_CHARS or any(
-            unicodedata.category(c) in ("Cc", "Cf") for c in text):
-        raise LibraryError(f"client name {name!r} needs 1-{MAX_NAME_CHARS} characters with a "
-                           "letter or digit and no control characters")
-    slug = _ascii_slug(text)
-    if text.isascii() and len(slug) <= 64:
-        return slug
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
-    return f"{slug[:40].rstrip('-')}-{digest}" if slug else digest
-
-
 def _number(value: Any) -> float | None:
     """A finite number from ``session.json``, else None (text, booleans, NaN)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -117,7 +69,7 @@ def _summary_of(record) -> dict[str, Any]:
     summary = record.meta.get("summary")
     if summary:
         return summary
-    t, rr = record.beats["t_s"], record.beats["rr_ms"]
+    t, rr = record.beats.t_s, record.beats.rr_ms
     if t.size < 2:
         return {"n_beats": int(t.size)}
     from ..signal import AnalysisParams, summarize

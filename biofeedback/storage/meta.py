@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .folder import check_meta
 from .rrfiles import RecordingError
-from .session import check_meta
 
 
 def read_meta(folder: str | Path) -> dict[str, Any]:

@@ -30,14 +30,11 @@ import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import RecordingError as RecordingError
 from .tables import fill_empty_cells
-
-if TYPE_CHECKING:
-    from ..signal.edits import LabelOverrides
 
 #: Header names taken as the RR column, best first (compared lower-case).
 RR_COLUMNS = ("rr_ms", "rr", "rri", "rr_interval", "rr-interval", "rr interval", "ibi_ms",
@@ -59,10 +56,6 @@ MAX_SPAN_S = 31 * 86400.0
 SAMPLE_LINES = 20
 
 
-class RecordingError(Exception):
-    """A file that cannot be read as a recording; ``str()`` is a one-line reason."""
-
-
 @dataclass(frozen=True)
 class RRRecording:
     """Beats read from a file: times (s since the recording began) and RR intervals (ms)."""
@@ -73,7 +66,6 @@ class RRRecording:
     rr_ms: np.ndarray
     beat_labels: np.ndarray | None = None  # annotation symbols, when the file has them
     n_dropped: int = 0  # values outside RR_RANGE_MS left out
-    edits: LabelOverrides | None = None  # a session's beat review (edits.csv), if any
 
     @property
     def note(self) -> str | None:

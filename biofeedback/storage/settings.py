@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .folder import write_json_atomic
 from .paths import private_dir
-from .session import write_json_atomic
 
 FILE = "settings.json"
 

@@ -17,14 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import OutputError as OutputError
 from .paths import open_private
 
 #: Line ends of every CSV we write (those of Python's csv module, so files stay as before).
 LINE_END = "\r\n"
-
-
-class OutputError(Exception):
-    """An output file could not be written; ``str()`` is a one-line reason."""
 
 
 def csv_cell(value: Any) -> str:

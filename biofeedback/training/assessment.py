@@ -23,8 +23,7 @@ from ..signal.resonance import (
     sliding_resonance,
 )
 from ..signal.respiration import estimate_breathing
-from ..storage.session import SessionRecord, read_samples
-from ..types import Samples
+from ..types import BeatTable, Samples
 from .pacer import Pacer
 from .protocols import ASSESSMENTS, Protocol
 from .session import SessionSettings, recorded_plan
@@ -288,19 +287,20 @@ def breathing_adherence(acc: Samples, pacer: Pacer, spans: list[tuple[float, flo
     return out
 
 
-def assess_record(record: SessionRecord, overrides: LabelOverrides | None = None) -> Assessment:
-    """Assess a recorded session folder (its protocol must be ``stepped`` or ``sliding``),
-    with its beat review's ``overrides`` if any; with a Polar H10's accelerometer, each
-    stepped rate also says how well it was followed."""
-    settings, protocol, pacer = recorded_plan(record.meta, record.events)
+def assess_session(name: str, meta: dict[str, Any], events: list[tuple[float, str, str]],
+                   beats: BeatTable, acc: Samples | None = None,
+                   overrides: LabelOverrides | None = None) -> Assessment:
+    """Assess a recorded session (``name``: what to call it in an error) from its
+    ``session.json`` content, events and beats (its protocol must be ``stepped`` or
+    ``sliding``), with its beat review's ``overrides`` if any; with a Polar H10's
+    accelerometer stream ``acc``, each stepped rate also says how well it was followed."""
+    settings, protocol, pacer = recorded_plan(meta, events)
     if protocol.name not in ASSESSMENTS:
-        raise ValueError(f"{record.folder.name} is not a resonance assessment (its protocol "
+        raise ValueError(f"{name} is not a resonance assessment (its protocol "
                          f"is {protocol.name}); record one with `biofeedback rf --source ...`")
-    result = assess(record.beats["t_s"], record.beats["rr_ms"], settings, protocol, pacer,
-                    overrides)
-    acc = read_samples(record.folder, "acc")
+    result = assess(beats.t_s, beats.rr_ms, settings, protocol, pacer, overrides)
     if acc is not None and result.kind == "stepped" and result.rates:
-        spans = _measured_spans(protocol, settings, float(record.beats["t_s"][-1]))
+        spans = _measured_spans(protocol, settings, float(beats.t_s[-1]))
         by_rate = dict(zip([s.name for s in protocol.steps],
                            breathing_adherence(acc, pacer, spans), strict=True))
         for row in result.rates:

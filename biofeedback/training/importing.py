@@ -24,7 +24,7 @@ from .session import Recorder, SessionResult, SessionSettings, build_pacer, sess
 
 class BulkRecorder(Recorder, TypingProtocol):
     """A recorder that also takes whole tables (a
-    :class:`~biofeedback.storage.session.SessionWriter`)."""
+    :class:`~biofeedback.storage.writer.SessionWriter`)."""
 
     def rows(self, name: str, columns: list[np.ndarray]) -> None: ...
 

@@ -20,8 +20,6 @@ import numpy as np
 from ..signal.coherence import LEVEL_NAMES
 from ..signal.quality import grade
 from ..signal.timedomain import time_domain
-from ..storage.library import Library
-from ..storage.session import read_session
 from .pacer import Pacer
 from .protocols import Protocol
 
@@ -139,10 +137,3 @@ def client_progress(sessions: list[SessionProgress]) -> dict[str, Any]:
             "mean_rating_change": float(np.mean(changes)) if changes else None,
             "total_minutes": float(sum(s.minutes for s in rows))}
 
-
-def library_progress(library: Library, name: str) -> dict[str, Any] | None:
-    """:func:`client_progress` of a client's sessions in the library (None: no sessions)."""
-    rows = library.sessions(name)
-    if not rows:
-        return None
-    return client_progress([session_progress(read_session(r["folder"]).meta) for r in rows])

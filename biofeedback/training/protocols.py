@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,3 +112,10 @@ def make_protocol(name: str, duration_s: float, rates_bpm: tuple[float, ...] = S
 def unpaced_protocol() -> Protocol:
     """No pacer at all: imported recordings and free-running replays of RR files."""
     return Protocol("unpaced", (Step("unpaced", 0.0, False),))
+
+
+def breathing_target(protocol: Protocol, pacer: Pacer) -> Callable[[float], float | None]:
+    """Target lung volume (0..1) at a session time, None while the step shows no pacer: what
+    the person is asked to breathe (the simulated strap breathes along with it). Rate changes
+    made on ``pacer`` later are followed."""
+    return lambda t_s: pacer.volume(t_s) if protocol.step_at(t_s).paced else None

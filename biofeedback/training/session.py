@@ -42,7 +42,7 @@ from .protocols import (
 
 
 class Recorder(TypingProtocol):
-    """What the runner writes to (a :class:`~biofeedback.storage.session.SessionWriter`)."""
+    """What the runner writes to (a :class:`~biofeedback.storage.writer.SessionWriter`)."""
 
     def beat(self, beat: Beat, artifact: bool) -> None: ...
     def event(self, t_s: float, kind: str, value: Any = "") -> None: ...
@@ -138,7 +138,6 @@ class SessionRunner:
                                                   settings.rates_bpm, settings.step_s)
         self.pacer = pacer or build_pacer(settings, self.protocol)
         self.analyzer = LiveAnalyzer(settings.live)
-        source.follow(self.breathing_target)
         self._subscribers: list[Subscriber] = []
         self._stop = asyncio.Event()
         self._step = ""

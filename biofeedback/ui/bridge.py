@@ -19,14 +19,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ..devices.replay import ReplaySource, split_speed
+from ..app.launch import PlanError, SessionPlan, finish_session, open_session
+from ..app.library import assess_folder, library_progress
+from ..app.replay import open_replay, split_speed
 from ..devices.source import PlaybackClock, SourceError
+from ..errors import SessionWriteError
 from ..storage.library import Library, LibraryError
 from ..storage.rrfiles import RecordingError
-from ..storage.session import SessionWriteError, read_session
-from ..training.assessment import Assessment, assess_record
-from ..training.launch import PlanError, SessionPlan, finish_session, open_session
-from ..training.outcomes import library_progress
+from ..training.assessment import Assessment
 from ..training.protocols import ASSESSMENTS
 from ..training.session import SessionResult, SessionRunner, SessionUpdate, replay_runner
 
@@ -125,13 +125,13 @@ class SessionBridge(QObject):
         self.finished.emit(Finished(result, folder))
         if plan.protocol in ASSESSMENTS and result.end_status == "completed":
             self.assessed.emit(Assessed(folder, plan.client,
-                                        assess_record(read_session(folder))))
+                                        assess_folder(folder)))
 
     async def _replay(self, path: str, speed: float, start_s: float,
                       paused: bool = False) -> None:
         try:
             path, spec_speed = split_speed(path)  # PATH@SPEED wins over the window's speed
-            source = ReplaySource.open(path)
+            source = open_replay(path)
         except START_ERRORS as exc:
             self.failed.emit(str(exc))
             return
@@ -159,7 +159,7 @@ class SessionBridge(QObject):
 
     async def _scan(self, timeout_s: float) -> None:
         try:
-            from ..devices.ble import scan  # bleak is imported only when someone scans
+            from ..devices import scan  # bleak is imported only when someone scans
 
             self.scanned.emit(await scan(timeout_s))
         except SourceError as exc:

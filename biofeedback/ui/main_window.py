@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..app.launch import SessionPlan
 from ..signal import CoherenceParams, LiveParams
 from ..signal.coherence import CHALLENGE_THRESHOLDS
-from ..training.launch import SessionPlan
 from ..types import DeviceEvent
 from .bridge import Assessed, Finished, SessionBridge, Started
 from .client_view import ClientView

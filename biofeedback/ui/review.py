@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from ..research.review import BeatReview, load_review, save_edits
 from ..signal.edits import EDIT_LABELS
 from ..storage.edits import Edits
-from ..storage.session import read_samples
+from ..storage.folder import read_samples
 from .review_plots import DragBox, EcgPlot, SeriesPlot, legend_html
 from .theme import LIGHT, Theme
 

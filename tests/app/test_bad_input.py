@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from realdata import data_file
 
+from biofeedback.app.replay import open_replay
 from biofeedback.commands.record import parse_duration
-from biofeedback.devices.replay import ReplaySource
 from biofeedback.devices.source import SourceError
 from biofeedback.storage.rrfiles import RR_RANGE_MS, RecordingError, read_rr
 
@@ -181,11 +181,11 @@ def test_an_explicit_speed_wins_over_the_at_speed():
 
 def test_at_speed_parsing(tmp_path):
     path = data_file("meditation/M2_rr.csv")
-    assert ReplaySource.open(f"{path}@25").speed == 25
-    assert ReplaySource.open(str(path)).speed is None
+    assert open_replay(f"{path}@25").speed == 25
+    assert open_replay(str(path)).speed is None
     odd = tmp_path / "a@b.csv"  # a path with an @ that exists is a path
     odd.write_text(path.read_text())
-    assert ReplaySource.open(str(odd)).speed is None
+    assert open_replay(str(odd)).speed is None
     for bad in ("@x", "@0", "@1e9"):
         with pytest.raises(SourceError):
-            ReplaySource.open(f"{path}{bad}")
+            open_replay(f"{path}{bad}")

@@ -18,8 +18,8 @@ import pytest
 from helpers import record_sim
 
 from biofeedback.cli import main
+from biofeedback.storage.folder import read_session
 from biofeedback.storage.library import Library
-from biofeedback.storage.session import read_session
 
 BF = [sys.executable, "-m", "biofeedback"]
 

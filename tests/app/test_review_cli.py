@@ -15,7 +15,7 @@ from biofeedback import research
 from biofeedback.cli import main
 from biofeedback.signal.artifacts import detect_artifacts, resolution_ms
 from biofeedback.storage.edits import EDITS_FILE, Edits, write_edits
-from biofeedback.storage.session import read_session
+from biofeedback.storage.folder import read_session
 
 RECORDINGS = ("polar_hrm/rest_rri.txt", "polar_h10/slow_breathing_10min_ibi.csv")
 

@@ -19,8 +19,8 @@ from biofeedback.signal import windowed_metrics
 from biofeedback.signal.artifacts import detect_artifacts, resolution_ms
 from biofeedback.storage.edits import Edits, write_edits
 from biofeedback.storage.export import export_session
+from biofeedback.storage.folder import read_session
 from biofeedback.storage.rrfiles import read_rr
-from biofeedback.storage.session import read_session
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 from practice import CLIENT, record_practice, tree_digest
 
 from biofeedback.cli import main
+from biofeedback.storage.folder import read_session
 from biofeedback.storage.library import Library
-from biofeedback.storage.session import read_session
 
 
 @pytest.fixture(scope="module")
@@ -253,7 +253,7 @@ def test_since_and_session_prefixes_choose_what_is_shared(tmp_path, capsys):
     from datetime import datetime, timedelta
 
     from biofeedback.storage.bundle import read_bundle
-    from biofeedback.storage.session import write_json_atomic
+    from biofeedback.storage.folder import write_json_atomic
 
     root = tmp_path / "home"
     old, new = record_practice(root, seeds=(3, 4), protocol="free", duration_s=120.0)

@@ -78,7 +78,7 @@ def test_a_live_session_has_scipy_loaded_before_its_clock_starts(env, tmp_path):
     """Imported on first use, SciPy would stall the first seconds of a live session."""
     code = ("import asyncio, sys\n"
             "from pathlib import Path\n"
-            "from biofeedback.training.launch import SessionPlan, open_session\n"
+            "from biofeedback.app.launch import SessionPlan, open_session\n"
             "before = 'scipy.signal' in sys.modules\n"
             "async def main():\n"
             "    opened = await open_session(SessionPlan(duration_s=1), Path(sys.argv[1]))\n"

@@ -4,8 +4,9 @@ import threading
 import pylsl
 from helpers import record_sim
 
-from biofeedback.devices.source import SessionClock, open_source
-from biofeedback.streaming import LslOutlet
+from biofeedback.app.lsl import LslOutlet
+from biofeedback.devices import open_source
+from biofeedback.devices.source import SessionClock
 from biofeedback.training.session import SessionRunner, SessionSettings
 
 

@@ -18,7 +18,7 @@ from bluez import HR_STRAP, OTHER_DEVICE, mock_bluez
 from realdata import data_file, polar_rr_raw
 
 from biofeedback.devices.hrs import RR_UNIT_MS
-from biofeedback.storage.session import read_samples, read_session
+from biofeedback.storage.folder import read_samples, read_session
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="bleak's BlueZ backend is Linux-only")
@@ -210,6 +210,6 @@ def test_the_strap_used_last_is_preferred_over_a_nearer_one(tmp_path):
     ("name=Polar H10 8A1B2C3D", (None, "Polar H10 8A1B2C3D")),
 ])
 def test_ble_specs_take_mac_addresses_macos_uuids_and_names(rest, expected):
-    from biofeedback.devices.ble import parse_ble_spec
+    from biofeedback.devices.factory import parse_ble_spec
 
     assert parse_ble_spec(rest) == expected

@@ -3,8 +3,9 @@ import asyncio
 import numpy as np
 import pytest
 
+from biofeedback.devices import SourceError, open_source
 from biofeedback.devices.hrs import RR_UNIT_MS
-from biofeedback.devices.source import SessionClock, SourceError, open_source
+from biofeedback.devices.source import SessionClock
 from biofeedback.signal import detect_artifacts, frequency_domain
 from biofeedback.training.pacer import Pacer
 from biofeedback.types import Beat, DeviceEvent
@@ -13,9 +14,7 @@ from biofeedback.types import Beat, DeviceEvent
 def collect(spec, breathing=None, duration_s=300.0):
     async def go():
         beats, events = [], []
-        source = open_source(spec)
-        if breathing is not None:
-            source.follow(breathing)
+        source = open_source(spec, breathing=breathing)
         async for item in source.stream(SessionClock(1e6)):
             if item.t_s > duration_s:
                 break

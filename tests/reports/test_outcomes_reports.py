@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import record_sim
 
-from biofeedback.storage.session import read_session
+from biofeedback.storage.folder import read_session
 from biofeedback.training.outcomes import SessionProgress, client_progress
 
 

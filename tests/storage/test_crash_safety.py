@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 
+from biofeedback.storage.folder import read_session
 from biofeedback.storage.library import Library
-from biofeedback.storage.session import read_session
 
 SPEED = 5.0
 

@@ -8,7 +8,7 @@ import numpy as np
 from realdata import data_file
 
 from biofeedback.cli import main
-from biofeedback.storage.session import read_samples
+from biofeedback.storage.folder import read_samples
 
 
 def test_polar_h10_export_keeps_its_ecg(tmp_path):

@@ -27,9 +27,9 @@ from helpers import record_sim
 
 from biofeedback.cli import main
 from biofeedback.storage.export import FORMATS, export_session
+from biofeedback.storage.folder import read_session
 from biofeedback.storage.library import Library
 from biofeedback.storage.paths import private_dir, sessions_dir
-from biofeedback.storage.session import read_session
 
 NAME, CLIENT_ID, SESSION_ID = "Zelda Quux", "zelda-quux", "sid7q2zx"
 STRAP = {"kind": "ble", "name": "Polar H10 7C3A9B21", "address": "C4:7E:11:22:AB:CD",

@@ -7,6 +7,7 @@ import asyncio
 import csv
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,11 +16,13 @@ from realdata import data_file, load
 from biofeedback.cli import main
 from biofeedback.devices.replay import ReplaySource
 from biofeedback.devices.source import SessionClock
-from biofeedback.storage.session import SessionWriter, read_session
+from biofeedback.storage.folder import read_session
 from biofeedback.storage.tables import csv_cell, write_columns
+from biofeedback.storage.writer import SessionWriter
 from biofeedback.training.importing import import_beats
 from biofeedback.training.protocols import unpaced_protocol
 from biofeedback.training.session import SessionRunner, SessionSettings
+from biofeedback.types import BeatTable
 
 
 def _session(root, rec, bulk: bool):
@@ -30,8 +33,8 @@ def _session(root, rec, bulk: bool):
     if bulk:
         result = import_beats(rec.t_s, rec.rr_ms, settings, protocol, writer)
     else:  # the live runner over the file, as import did before
-        runner = SessionRunner(ReplaySource.from_rr(rec), settings, writer,
-                               SessionClock(1e9), protocol=protocol)
+        source = ReplaySource(Path(rec.path), BeatTable.from_rr(rec.t_s, rec.rr_ms))
+        runner = SessionRunner(source, settings, writer, SessionClock(1e9), protocol=protocol)
         result = asyncio.run(runner.run())
     return result, read_session(writer.folder)
 

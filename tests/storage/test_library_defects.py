@@ -16,8 +16,8 @@ from helpers import record_sim
 from realdata import data_file
 
 from biofeedback.cli import main
+from biofeedback.storage.folder import read_session
 from biofeedback.storage.library import Library, LibraryError, client_id
-from biofeedback.storage.session import read_session
 
 RR_FILES = ["polar_hrm/rest_rri.txt", "polar_hrm/real_rri.txt"]
 

@@ -9,10 +9,10 @@ from realdata import data_file
 
 from biofeedback.cli import main
 from biofeedback.storage.export import export_session
+from biofeedback.storage.folder import read_session
 from biofeedback.storage.library import Library, LibraryError, client_id
 from biofeedback.storage.paths import sessions_dir
 from biofeedback.storage.rrfiles import read_rr
-from biofeedback.storage.session import read_session
 
 
 @pytest.fixture

@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from biofeedback.app.launch import SessionPlan, open_session
+from biofeedback.app.library import assess_folder
 from biofeedback.signal.resonance import (
     breath_amplitudes,
     hr_breath_phase_deg,
     rank_rates,
     sliding_resonance,
 )
-from biofeedback.storage.session import read_session
-from biofeedback.training.assessment import assess_record
-from biofeedback.training.launch import SessionPlan, open_session
+from biofeedback.storage.folder import read_session
 
 
 def record(root: Path, spec: str, protocol: str) -> Path:
@@ -66,8 +66,7 @@ def test_rank_prefers_larger_swings_in_phase_with_one_peak():
 @pytest.mark.parametrize("rf", [4.5, 5.0, 5.5, 6.0, 6.5])
 def test_the_simulated_persons_resonance_is_found(tmp_path, protocol, rf):
     for seed in (1, 2, 3):
-        result = assess_record(read_session(record(tmp_path, f"sim:rf={rf},seed={seed}",
-                                                   protocol)))
+        result = assess_folder(record(tmp_path, f"sim:rf={rf},seed={seed}", protocol))
         assert abs(result.recommended_bpm - rf) <= 0.5, (seed, result)
         assert result.artifacts_pct < 1
 
@@ -77,7 +76,7 @@ def test_with_artifacts_it_is_right_or_says_it_is_unreliable(tmp_path, protocol)
     outcomes = []
     for rf, seed in ((4.5, 3), (5.5, 4), (6.5, 5)):
         spec = f"sim:rf={rf},seed={seed},ectopic=2,missed=1,noise=12"
-        result = assess_record(read_session(record(tmp_path, spec, protocol)))
+        result = assess_folder(record(tmp_path, spec, protocol))
         right = abs(result.recommended_bpm - rf) <= 0.5
         assert right or not result.reliable, (rf, result)
         if not result.reliable:
@@ -143,7 +142,7 @@ def test_with_the_accelerometer_each_rate_says_whether_it_was_followed(tmp_path)
     rows = ["t_s,x_mg,y_mg,z_mg"] + [f"{a:.4f},{x:.0f},{y:.0f},{z:.0f}" for a, (x, y, z)
                                       in zip(t, acc, strict=True)]
     (folder / "acc.csv").write_text("\n".join(rows) + "\n")
-    result = assess_record(read_session(folder))
+    result = assess_folder(folder)
     follow = [r["follow"] for r in result.rates]
     rates = [r["breathing_bpm"] for r in result.rates]
     assert min(follow[:3]) > 0.8 and max(follow[3:]) < 0.5

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from biofeedback.app.launch import SessionPlan, open_session
+from biofeedback.app.library import assess_folder
 from biofeedback.signal.resonance import RateMeasures, rank_rates
-from biofeedback.storage.session import read_session
-from biofeedback.training.assessment import assess_record, stepped_verdict
-from biofeedback.training.launch import SessionPlan, open_session
+from biofeedback.training.assessment import stepped_verdict
 from biofeedback.training.protocols import STEPPED_RATES
 
 SEEDS = (1, 2, 3)
@@ -38,8 +38,7 @@ def record(root: Path, spec: str, protocol: str = "stepped",
 
 def assess_sim(root: Path, rf: float, seed: int, protocol: str = "stepped",
                rates_bpm: tuple[float, ...] = STEPPED_RATES):
-    return assess_record(read_session(record(root, f"sim:rf={rf},seed={seed}", protocol,
-                                             rates_bpm)))
+    return assess_folder(record(root, f"sim:rf={rf},seed={seed}", protocol, rates_bpm))
 
 
 @pytest.mark.parametrize(("rf", "edge", "edge_bpm", "next_rates"), [
@@ -176,7 +175,7 @@ def test_the_window_names_the_edge_and_the_rates_to_test_next(qtbot, tmp_path):
     from biofeedback.ui.dialogs import AssessmentDialog
 
     folder = record(tmp_path, "sim:rf=7.0,seed=2")
-    dialog = AssessmentDialog(Assessed(folder, None, assess_record(read_session(folder))))
+    dialog = AssessmentDialog(Assessed(folder, None, assess_folder(folder)))
     qtbot.addWidget(dialog)
     assert "edge of the tested range" in dialog.verdict.text()
     assert "Test next: 7.5, 7, 6.5 breaths/min" in dialog.details.text()

@@ -6,10 +6,11 @@ import pytest
 from helpers import record_sim
 from realdata import data_file
 
-from biofeedback.devices.replay import ReplaySource
+from biofeedback.app.replay import open_replay
 from biofeedback.devices.source import SessionClock
 from biofeedback.signal import causal_flags, windowed_time_domain
-from biofeedback.storage.session import MetricsFile, read_session
+from biofeedback.storage.folder import read_session
+from biofeedback.storage.writer import MetricsFile
 from biofeedback.training.session import (
     SessionUpdate,
     replay_runner,
@@ -18,7 +19,7 @@ from biofeedback.types import DeviceEvent
 
 
 def replay_metrics(folder, out):
-    source = ReplaySource.open(str(folder))
+    source = open_replay(str(folder))
     return asyncio.run(replay_runner(source, MetricsFile(out), SessionClock(1e6)).run())
 
 
@@ -77,7 +78,7 @@ def test_a_disconnect_marks_a_gap_and_the_session_carries_on(tmp_path):
 
 
 def test_a_real_recording_replayed_through_the_runner(tmp_path):
-    source = ReplaySource.open(str(data_file("polar_h10/slow_breathing_10min_ibi.csv")))
+    source = open_replay(str(data_file("polar_h10/slow_breathing_10min_ibi.csv")))
     runner = replay_runner(source, clock=SessionClock(1e6))
     seen = []
     runner.subscribe(seen.append)

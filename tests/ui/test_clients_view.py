@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from biofeedback.app.sharing import ShareRequest, share
 from biofeedback.storage.bundle import read_bundle
+from biofeedback.storage.folder import read_session, write_json_atomic
 from biofeedback.storage.library import Library
-from biofeedback.storage.session import read_session, write_json_atomic
 from biofeedback.ui.dialogs import ProgressDialog
 
 

@@ -15,7 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from biofeedback.storage.session import read_session  # noqa: E402
+from biofeedback.storage.folder import read_session  # noqa: E402
 from biofeedback.ui.dialogs import SummaryDialog  # noqa: E402
 from biofeedback.ui.theme import LEVEL_WORDS  # noqa: E402
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QStyleOptionComboBox,
 )
 
-from biofeedback.storage.session import read_session  # noqa: E402
+from biofeedback.storage.folder import read_session  # noqa: E402
 from biofeedback.training.session import SessionResult  # noqa: E402
 from biofeedback.ui.dialogs import DEFAULTS, ProgressDialog, SettingsDialog, SummaryDialog  # noqa: E402
 from biofeedback.ui.theme import DARK, LIGHT, apply_theme  # noqa: E402
@@ -444,12 +444,12 @@ def test_summary_has_a_heading_and_the_standard_protocols_rmssd_change(qtbot, tm
     import asyncio
     import io
 
+    from biofeedback.app.replay import open_replay
     from biofeedback.commands.record import _print_summary
-    from biofeedback.devices.replay import ReplaySource
     from biofeedback.devices.source import PlaybackClock
     from biofeedback.training.session import replay_runner
 
-    runner = replay_runner(ReplaySource.open(str(RECORDED)), None, PlaybackClock(1000.0))
+    runner = replay_runner(open_replay(str(RECORDED)), None, PlaybackClock(1000.0))
     result: SessionResult = asyncio.run(runner.run())
     outcome = result.summary.get("outcome") or {}
     assert outcome.get("baseline_rmssd_ms") is not None, "the recording is a standard one"

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ...training.launch import SessionPlan
+from ...app.launch import SessionPlan
 from ...training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
 from ..model import LiveModel
 from ..theme import LEVEL_COLORS, LEVEL_WORDS, LIGHT, Theme, level_bar_style

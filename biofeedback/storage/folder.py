@@ -10,8 +10,8 @@ One folder per session, ``YYYYMMDDTHHMMSS_<id>``, holding plain files:
 * ``ecg.csv`` (``t_s, ecg_uv``), ``acc.csv`` (``t_s, x_mg, y_mg, z_mg``) — a Polar H10's
   raw streams, when they were switched on.
 
-Rows are appended and flushed (and fsynced) at least once a second, so a session killed at any
-moment loses at most the last second. The reader tolerates a torn last line and reports what
+:mod:`.writer` appends the rows while recording; this module holds the format, the folder's
+lock, and the reader. The reader tolerates a torn last line and reports what
 it skipped; a folder still marked ``recording`` reads back as ``interrupted`` once its writer is
 gone. The writer holds an advisory lock (``flock``) on the folder while recording: the kernel
 drops it when the process dies, however it dies, so readers tell a live recording from a dead
@@ -37,23 +37,18 @@ from typing import Any
 
 import numpy as np
 
-from ..types import Beat, Samples
+from ..errors import RecordingError
+from ..types import BeatTable, Samples
 from .paths import fsync_dir, open_private, private_dir
-from .rrfiles import RecordingError
-from .tables import csv_cell, format_columns, read_columns
+from .tables import read_columns
 
 SCHEMA_VERSION = 1
-BEAT_COLUMNS = ("t_s", "rr_ms", "hr_bpm", "contact", "artifact", "arrival_s")
+BEAT_COLUMNS = BeatTable.COLUMNS
 EVENT_COLUMNS = ("t_s", "kind", "value")
 SAMPLE_COLUMNS = {"ecg": ("t_s", "ecg_uv"), "acc": ("t_s", "x_mg", "y_mg", "z_mg")}
 METRIC_COLUMNS = ("t_s", "hr_bpm", "rmssd_ms", "coherence", "level", "peak_hz",
                   "achievement", "pacer_bpm", "step")
 FLUSH_EVERY_S = 1.0
-
-
-class SessionWriteError(Exception):
-    """The recording could not be written; ``str()`` is a one-line reason. What was written
-    before stays readable."""
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -72,7 +67,7 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     fsync_dir(path.parent)
 
 
-def _lock_folder(folder: Path, exclusive: bool, wait: bool) -> int | None:
+def lock_folder(folder: Path, exclusive: bool, wait: bool) -> int | None:
     """An open descriptor of ``folder`` holding its advisory lock, or None when another
     process holds a conflicting one (or locks are unavailable: not POSIX)."""
     if sys.platform == "win32":
@@ -94,7 +89,7 @@ def writer_alive(folder: Path) -> bool:
     if sys.platform == "win32":
         return False
     try:
-        fd = _lock_folder(folder, exclusive=False, wait=False)
+        fd = lock_folder(folder, exclusive=False, wait=False)
     except OSError:
         return False
     if fd is None:
@@ -109,7 +104,7 @@ def folder_locked(folder: Path, patience_s: float = 2.0) -> Iterator[None]:
     ``.session.json.tmp`` never races a write in progress. RecordingError when a session is
     still recording into it (after waiting ``patience_s`` for another short rewrite)."""
     deadline = time.monotonic() + patience_s
-    while (fd := _lock_folder(folder, exclusive=True, wait=False)) is None:
+    while (fd := lock_folder(folder, exclusive=True, wait=False)) is None:
         if sys.platform == "win32":
             break
         if time.monotonic() > deadline:
@@ -131,120 +126,22 @@ def new_session_folder(root: Path, start: datetime) -> tuple[Path, str]:
     return folder, session_id
 
 
-def metrics_cells(row: dict[str, Any]) -> tuple[Any, ...]:
-    """A ``metrics.csv`` row: the coherence level is empty (not -1) before its first value."""
-    level = row.get("level")
-    return tuple(None if c == "level" and level is not None and level < 0 else row.get(c)
-                 for c in METRIC_COLUMNS)
+def session_meta(*, source: str, device: dict[str, Any], settings: dict[str, Any],
+                 protocol: dict[str, Any], client: dict[str, Any] | None = None,
+                 pre_rating: int | None = None, notes: str = "",
+                 **extra: Any) -> dict[str, Any]:
+    """What a new session's ``session.json`` holds (the one place it is put together):
+    program version, source spec, device, settings, protocol, client, ratings and notes,
+    plus ``extra`` keys. The writer adds the schema version, session id, start time and
+    ``end_status``; the runner adds the summary at the end."""
+    from .. import __version__
 
-
-class SessionWriter:
-    """Appends a session to its folder. Every method raises :class:`SessionWriteError` on I/O
-    failure (disk full, folder removed); call :meth:`close` in any case."""
-
-    def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
-        self.folder = folder
-        self.meta = {"schema_version": SCHEMA_VERSION, "end_status": "recording", **meta}
-        self._last_flush = time.monotonic()
-        self._closed = False
-        self._lock: int | None = None
-        with self._guard():
-            self._lock = _lock_folder(folder, exclusive=True, wait=False)
-            write_json_atomic(folder / "session.json", self.meta)
-            self._files = {name: open_private(folder / f"{name}.csv")
-                           for name in ("beats", "events", "metrics")}
-            self._writers = {name: csv.writer(f) for name, f in self._files.items()}
-            for name, columns in (("beats", BEAT_COLUMNS), ("events", EVENT_COLUMNS),
-                                  ("metrics", METRIC_COLUMNS)):
-                self._writers[name].writerow(columns)
-            self.flush()
-
-    @classmethod
-    def create(cls, root: Path, meta: dict[str, Any], start: datetime) -> SessionWriter:
-        try:
-            folder, session_id = new_session_folder(root, start)
-        except OSError as exc:
-            raise SessionWriteError(f"cannot create a session folder in {root}: "
-                                    f"{exc.strerror or exc}") from None
-        return cls(folder, {"session_id": session_id, "start_time": start.isoformat(), **meta})
-
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except OSError as exc:
-            raise SessionWriteError(f"cannot write the recording in {self.folder}: "
-                                    f"{exc.strerror or exc}") from None
-
-    def _row(self, name: str, values: tuple[Any, ...]) -> None:
-        with self._guard():
-            self._writers[name].writerow([csv_cell(v) for v in values])
-            if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
-                self.flush()
-
-    def rows(self, name: str, columns: list[np.ndarray]) -> None:
-        """Append many rows at once (``beats``, ``events``, ``metrics``; one array per
-        column, in the file's order), formatted a column at a time, then flushed."""
-        with self._guard():
-            self._files[name].write(format_columns(columns))
-        self.flush()
-
-    def beat(self, beat: Beat, artifact: bool) -> None:
-        self._row("beats", (beat.t_s, beat.rr_ms, beat.hr_bpm, beat.contact, artifact,
-                            beat.arrival_s))
-
-    def event(self, t_s: float, kind: str, value: Any = "") -> None:
-        self._row("events", (t_s, kind, value))
-
-    def metrics(self, row: dict[str, Any]) -> None:
-        self._row("metrics", metrics_cells(row))
-
-    def samples(self, block: Samples) -> None:
-        """Append raw samples to ``ecg.csv`` / ``acc.csv`` (created with the first block)."""
-        name = block.kind
-        with self._guard():
-            if name not in self._files:
-                self._files[name] = open_private(self.folder / f"{name}.csv")
-                self._writers[name] = csv.writer(self._files[name])
-                self._writers[name].writerow(SAMPLE_COLUMNS[name])
-            values = block.values.reshape(len(block.t_s), -1).T.tolist()
-            self._writers[name].writerows(zip(np.round(block.t_s, 4).tolist(), *values,
-                                              strict=True))
-            if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
-                self.flush()
-
-    def flush(self) -> None:
-        with self._guard():
-            for f in self._files.values():
-                f.flush()
-                os.fsync(f.fileno())
-                # Writing to a removed folder succeeds silently on POSIX: look for it.
-                if os.fstat(f.fileno()).st_nlink == 0:
-                    raise SessionWriteError(f"the session folder {self.folder} was removed "
-                                            "while recording")
-        self._last_flush = time.monotonic()
-
-    def close(self, end_status: str, **updates: Any) -> None:
-        """Flush, close the files and record how the session ended (atomically)."""
-        if self._closed:
-            return
-        self._closed = True
-        errors = []
-        for f in getattr(self, "_files", {}).values():
-            try:
-                f.close()
-            except OSError as exc:
-                errors.append(exc)
-        self.meta.update(updates, end_status=end_status)
-        try:
-            with self._guard():
-                write_json_atomic(self.folder / "session.json", self.meta)
-                if errors:
-                    raise errors[0]
-        finally:
-            if self._lock is not None:
-                os.close(self._lock)
-                self._lock = None
+    meta: dict[str, Any] = {"app_version": __version__, "source": source, "device": device,
+                            "settings": settings, "protocol": protocol,
+                            "pre_rating": pre_rating, "post_rating": None, "notes": notes}
+    if client is not None:
+        meta.update(client_id=client["id"], client_name=client["name"])
+    return {**meta, **extra}
 
 
 @dataclass
@@ -253,7 +150,7 @@ class SessionRecord:
 
     folder: Path
     meta: dict[str, Any]
-    beats: dict[str, np.ndarray]
+    beats: BeatTable
     events: list[tuple[float, str, str]]
     metrics: dict[str, np.ndarray]
     skipped: list[str] = field(default_factory=list)
@@ -428,7 +325,7 @@ def _recovered_meta(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
         check_meta(folder, candidate)
     except RecordingError:
         return meta
-    fd = _lock_folder(folder, exclusive=True, wait=False) if os.access(folder, os.W_OK) else None
+    fd = lock_folder(folder, exclusive=True, wait=False) if os.access(folder, os.W_OK) else None
     if fd is not None:
         try:
             if tmp.exists():
@@ -462,8 +359,8 @@ def read_session(folder: str | Path) -> SessionRecord:
         if tables[name] is None:  # damaged: row by row, saying what is skipped
             rows = _read_table(folder / f"{name}.csv", columns, skips)
             tables[name] = _parse(rows, columns, text, f"{name}.csv", skips)
-    beats, ev, metrics = tables["beats"], tables["events"], tables["metrics"]
-    beats["artifact"] = beats["artifact"] == 1.0
+    beats = BeatTable.from_columns(tables["beats"])
+    ev, metrics = tables["events"], tables["metrics"]
     events = list(zip(ev["t_s"].tolist(), ev["kind"].tolist(), ev["value"].tolist(),
                       strict=True))
     return SessionRecord(folder, meta, beats, events, metrics, skips.lines, skips.rows,
@@ -484,35 +381,3 @@ def read_samples(folder: str | Path, kind: str) -> Samples | None:
         table = np.array(rows, dtype=float).reshape(-1, len(columns))
     values = table[:, 1] if kind == "ecg" else table[:, 1:]
     return Samples(kind, table[:, 0], values)
-
-
-class MetricsFile:
-    """A recorder that writes only ``metrics.csv``-formatted rows to one file (``replay
-    --metrics``): what a live user would have seen, in the same format as a session's."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self._file = open_private(path, "w")
-        except OSError as exc:
-            raise SessionWriteError(f"{path}: cannot write ({exc.strerror or exc})") from None
-        self._writer = csv.writer(self._file)
-        self._writer.writerow(METRIC_COLUMNS)
-
-    def beat(self, beat: Beat, artifact: bool) -> None:
-        pass
-
-    def event(self, t_s: float, kind: str, value: Any = "") -> None:
-        pass
-
-    def samples(self, block: Samples) -> None:
-        pass
-
-    def metrics(self, row: dict[str, Any]) -> None:
-        try:
-            self._writer.writerow([csv_cell(v) for v in metrics_cells(row)])
-        except OSError as exc:
-            raise SessionWriteError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
-
-    def close(self, end_status: str, **updates: Any) -> None:
-        self._file.close()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pylsl
 
-from .training.session import SessionUpdate
-from .types import DeviceEvent
+from ..training.session import SessionUpdate
+from ..types import DeviceEvent
 
 
 def _outlet(name: str, kind: str, channels: list[str], unit: str) -> pylsl.StreamOutlet:

@@ -13,31 +13,32 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..devices.source import SessionClock, Source, open_source
+from ..devices.factory import open_source
+from ..devices.source import SessionClock, Source
+from ..errors import LibraryError
+from ..errors import PlanError as PlanError
 from ..signal.lazy_scipy import load_all
 from ..signal.live import LiveParams
-from ..storage.library import Library, LibraryError
+from ..storage.folder import session_meta
+from ..storage.library import Library
 from ..storage.paths import sessions_dir
-from ..storage.session import SessionWriter
 from ..storage.settings import load_settings, save_settings
-from .pacer import MAX_RATE_BPM, MIN_RATE_BPM
-from .protocols import (
+from ..storage.writer import SessionWriter
+from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
+from ..training.protocols import (
     ASSESSMENTS,
     STEP_S,
     STEPPED_RATES,
     Protocol,
     assessment_length_s,
     assessment_pacer,
+    breathing_target,
     make_protocol,
 )
-from .session import SessionRunner, SessionSettings
+from ..training.session import SessionRunner, SessionSettings, build_pacer
+from .replay import open_replay
 
 DEFAULT_RATE_BPM = 6.0
-
-
-class PlanError(ValueError):
-    """A session plan that cannot run; ``str()`` is one line."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,10 @@ class OpenSession:
     writer: SessionWriter
 
 
-def prepare(plan: SessionPlan, root: Path) -> tuple[SessionSettings, Protocol, dict[str, Any]]:
-    """Settings, protocol and the metadata of ``session.json``; PlanError when it cannot run."""
+def prepare(plan: SessionPlan, root: Path
+            ) -> tuple[SessionSettings, Protocol, dict[str, Any] | None]:
+    """Settings, protocol and the client's profile (None without a client); PlanError when
+    it cannot run."""
     duration = plan.duration_s
     try:
         if plan.protocol in ASSESSMENTS:
@@ -80,14 +83,11 @@ def prepare(plan: SessionPlan, root: Path) -> tuple[SessionSettings, Protocol, d
         protocol = make_protocol(plan.protocol, duration, plan.rates_bpm, plan.step_s)
     except ValueError as exc:
         raise PlanError(str(exc)) from None
-    meta: dict[str, Any] = {"app_version": __version__, "source": plan.source,
-                            "pre_rating": plan.pre_rating, "post_rating": None,
-                            "notes": plan.notes}
     rate = plan.rate_bpm
+    profile = None
     if plan.client:
         with Library(root) as library:
             profile = library.client(plan.client)
-        meta.update(client_id=profile["id"], client_name=profile["name"])
         if rate is None:
             rate = profile.get("resonance_bpm")
     settings = SessionSettings(duration_s=duration, protocol=plan.protocol,
@@ -102,16 +102,18 @@ def prepare(plan: SessionPlan, root: Path) -> tuple[SessionSettings, Protocol, d
                         "breaths/min")
     if not 0.2 <= settings.inhale_ratio <= 0.8:
         raise PlanError("the inhale share must be within 0.2-0.8")
-    return settings, protocol, meta
+    return settings, protocol, profile
 
 
 async def open_session(plan: SessionPlan, root: Path) -> OpenSession:
     """Open the source and the session folder. Raises SourceError, PlanError,
     LibraryError or SessionWriteError, each with a one-line reason."""
-    settings, protocol, meta = prepare(plan, root)
+    settings, protocol, profile = prepare(plan, root)
     load_all()  # SciPy, before the session clock starts
     last = load_settings(root).get("last_strap") or {}
-    source = open_source(plan.source, prefer=last.get("address"), ecg=plan.ecg, acc=plan.acc)
+    pacer = build_pacer(settings, protocol)
+    source = open_source(plan.source, prefer=last.get("address"), ecg=plan.ecg, acc=plan.acc,
+                         breathing=breathing_target(protocol, pacer), open_replay=open_replay)
     await source.start()
     device = source.describe()
     try:
@@ -119,14 +121,16 @@ async def open_session(plan: SessionPlan, root: Path) -> OpenSession:
             save_settings(root, last_strap={"address": device.get("address"),
                                             "name": device.get("name")})
         speed = plan.speed if plan.speed is not None else getattr(source, "speed", None) or 1.0
-        meta.update(device=device, settings=settings.to_dict(), protocol=protocol.to_dict(),
-                    speed=speed)
+        meta = session_meta(source=plan.source, device=device, settings=settings.to_dict(),
+                            protocol=protocol.to_dict(), client=profile,
+                            pre_rating=plan.pre_rating, notes=plan.notes, speed=speed)
         writer = SessionWriter.create(sessions_dir(root), meta, datetime.now().astimezone())
     except BaseException:
         await source.close()
         raise
     index_started(root, writer.folder)
-    runner = SessionRunner(source, settings, writer, SessionClock(speed), protocol=protocol)
+    runner = SessionRunner(source, settings, writer, SessionClock(speed), pacer=pacer,
+                           protocol=protocol)
     return OpenSession(source, runner, writer)
 
 
