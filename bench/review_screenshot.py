@@ -24,8 +24,8 @@ def main(out: Path) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
+    from biofeedback.app.review import load_review
     from biofeedback.cli import main as cli
-    from biofeedback.research.review import load_review
     from biofeedback.ui.review import ReviewWindow
     from biofeedback.ui.theme import LIGHT, apply_theme
 

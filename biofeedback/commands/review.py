@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .common import UserError, jsonable
 
 if TYPE_CHECKING:
-    from ..research.review import BeatReview
+    from ..app.review import BeatReview
 
 SESSION_HELP = "session folder, folder name, id (or its first 4+ characters), or 'latest'"
 
@@ -99,7 +99,7 @@ def _print_list(review: BeatReview, as_json: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..research.review import load_review, save_edits
+    from ..app.review import load_review, save_edits
     from ..storage.edits import Edits
 
     if args.json and not args.list:

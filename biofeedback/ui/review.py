@@ -5,7 +5,7 @@ by type, the ECG around the selected beat when the session has one, and the sess
 recomputed as the edits change. A click selects a beat and offers the labels; a drag selects
 a stretch (noise); shift-drag or the middle button pans, the wheel zooms. Each change is
 written to ``edits.csv`` at once (``beats.csv`` stays as recorded); Ctrl+Z undoes. The
-window holds values only (a :class:`~biofeedback.research.review.BeatReview`), no live worker
+window holds values only (a :class:`~biofeedback.app.review.BeatReview`), no live worker
 objects.
 """
 
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..research.review import BeatReview, load_review, save_edits
+from ..app.review import BeatReview, load_review, save_edits
 from ..signal.edits import EDIT_LABELS
 from ..storage.edits import Edits
 from ..storage.folder import read_samples

@@ -1,6 +1,6 @@
 """The review window's plots: RR tachogram, heart rate and ECG (pyqtgraph).
 
-They draw values handed to them (a :class:`~biofeedback.research.review.BeatReview` and the
+They draw values handed to them (a :class:`~biofeedback.app.review.BeatReview` and the
 corrected beats) and report clicks and shift-drags; they hold no session state.
 """
 
@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QFont
 
-from ..research.review import BeatReview
+from ..app.review import BeatReview
 from ..signal.edits import ARTIFACT_LABELS
 from .theme import Theme
 

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from realdata import data_file
 
+from biofeedback.app.review import load_review
 from biofeedback.cli import main
-from biofeedback.research.review import load_review
 from biofeedback.signal.artifacts import detect_artifacts, resolution_ms
 from biofeedback.storage.edits import EDITS_FILE, read_edits
 from biofeedback.ui.review import ReviewWindow
