@@ -8,8 +8,9 @@ from pathlib import Path
 
 from biofeedback.devices.source import SessionClock, open_source
 from biofeedback.storage.session import SessionWriter
+from biofeedback.training.plan import SessionSettings
 from biofeedback.training.protocols import make_protocol
-from biofeedback.training.session import SessionRunner, SessionSettings
+from biofeedback.training.runner import SessionRunner
 
 FAST = 2000.0
 

@@ -153,8 +153,8 @@ def run_rate(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from ..training.importing import import_beats
-    from ..training.session import SessionSettings
+    from ..app.importing import import_beats
+    from ..training.plan import SessionSettings
 
     rec = read_rr(args.file, units=args.units, column=args.column)
     root = data_dir(args.data_dir)

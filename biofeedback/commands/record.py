@@ -20,7 +20,8 @@ from .common import UserError
 
 if TYPE_CHECKING:
     from ..training.launch import SessionPlan
-    from ..training.session import SessionResult, SessionRunner, SessionUpdate
+    from ..training.runner import SessionRunner
+    from ..training.snapshots import SessionResult, SessionUpdate
 
 DEFAULT_DURATION_S = 600.0
 
@@ -146,7 +147,7 @@ class LiveLine:
     every ``every_s`` wall seconds."""
 
     def __init__(self, out: TextIO = sys.stdout, every_s: float | None = None) -> None:
-        from ..signal.coherence import LEVEL_NAMES
+        from ..training.feedback import LEVEL_NAMES
 
         self.level_names = LEVEL_NAMES
         self.out = out
@@ -323,7 +324,7 @@ def run_replay(args: argparse.Namespace) -> int:
 
     from ..devices.replay import ReplaySource
     from ..devices.source import SessionClock
-    from ..training.session import replay_runner
+    from ..training.runner import replay_runner
 
     source = ReplaySource.open(args.path)
     if source.note:

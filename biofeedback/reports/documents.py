@@ -20,10 +20,10 @@ from matplotlib.figure import Figure
 
 from .. import __version__
 from ..signal.artifacts import correct_beats
-from ..signal.coherence import CHALLENGE_THRESHOLDS, LEVEL_NAMES
 from ..storage.export import beats_in_order, start_datetime
 from ..storage.session import SessionRecord
-from ..training.session import recorded_plan
+from ..training.feedback import CHALLENGE_THRESHOLDS, LEVEL_NAMES
+from ..training.plan import recorded_plan
 from . import figures
 from .wording import rmssd_trend, stress_change
 

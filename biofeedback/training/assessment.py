@@ -26,8 +26,8 @@ from ..signal.respiration import estimate_breathing
 from ..storage.session import SessionRecord, read_samples
 from ..types import Samples
 from .pacer import Pacer
+from .plan import SessionSettings, recorded_plan
 from .protocols import ASSESSMENTS, Protocol
-from .session import SessionSettings, recorded_plan
 
 #: Beyond this share of corrected beats a recommendation is called unreliable.
 MAX_ARTIFACTS_PCT = 5.0

@@ -22,6 +22,7 @@ from ..storage.paths import sessions_dir
 from ..storage.session import SessionWriter
 from ..storage.settings import load_settings, save_settings
 from .pacer import MAX_RATE_BPM, MIN_RATE_BPM
+from .plan import SessionSettings
 from .protocols import (
     ASSESSMENTS,
     STEP_S,
@@ -31,7 +32,7 @@ from .protocols import (
     assessment_pacer,
     make_protocol,
 )
-from .session import SessionRunner, SessionSettings
+from .runner import SessionRunner
 
 DEFAULT_RATE_BPM = 6.0
 

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..reports.wording import rmssd_trend
-from ..signal.coherence import LEVEL_NAMES
 from ..storage.paths import data_dir
+from ..training.feedback import LEVEL_NAMES
 
 
 def _num(value: Any, fmt: str, unit: str = "") -> str:

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..signal import CoherenceParams, LiveParams
-from ..signal.coherence import CHALLENGE_THRESHOLDS
+from ..training.feedback import CHALLENGE_THRESHOLDS
 from ..training.launch import SessionPlan
 from ..types import DeviceEvent
 from .bridge import Assessed, Finished, SessionBridge, Started
@@ -239,6 +239,8 @@ class MainWindow(QMainWindow):
         self.session.marker_requested.connect(self.bridge.marker)
         self.session.rate_changed.connect(self.bridge.set_rate)
         self.bridge.update.connect(self.model.on_update)
+        self.bridge.ticked.connect(self.model.on_tick)
+        self.bridge.pacer_changed.connect(self.model.on_pacer)
         self.bridge.device_event.connect(self._on_event)
         self.bridge.started.connect(self._on_started)
         self.bridge.finished.connect(self._on_finished)
@@ -418,17 +420,15 @@ class MainWindow(QMainWindow):
 
     # -- what the bridge reports ----------------------------------------------------------
     def _on_started(self, s: Started) -> None:
-        self.model.attach(s.runner, s.device)
+        self.model.attach(s)
         self._live = not s.replay
-        self.coherence_plot.set_thresholds(s.runner.settings.level_thresholds())
+        self.coherence_plot.set_thresholds(s.settings.level_thresholds())
         self.session.set_running(True)
         self.session.start.setEnabled(True)
         self.replay_bar.setVisible(s.replay)
         self.session.setVisible(not s.replay)
         if s.replay:
-            clock = s.runner.clock
-            self.replay_bar.begin(s.device.get("duration_s", 0.0), clock.speed,
-                                  getattr(clock, "paused", False))
+            self.replay_bar.begin(s.device.get("duration_s", 0.0), s.speed, s.paused)
             self.statusBar().showMessage(f"Replaying {s.device.get('address')}")
         else:
             self.statusBar().showMessage(f"Recording into {s.folder}")

@@ -6,7 +6,8 @@ from helpers import record_sim
 
 from biofeedback.devices.source import SessionClock, open_source
 from biofeedback.streaming import LslOutlet
-from biofeedback.training.session import SessionRunner, SessionSettings
+from biofeedback.training.plan import SessionSettings
+from biofeedback.training.runner import SessionRunner
 
 
 def test_lsl_outlet_publishes_rr_that_an_inlet_receives():

@@ -12,14 +12,15 @@ import numpy as np
 import pytest
 from realdata import data_file, load
 
+from biofeedback.app.importing import import_beats
 from biofeedback.cli import main
 from biofeedback.devices.replay import ReplaySource
 from biofeedback.devices.source import SessionClock
 from biofeedback.storage.session import SessionWriter, read_session
 from biofeedback.storage.tables import csv_cell, write_columns
-from biofeedback.training.importing import import_beats
+from biofeedback.training.plan import SessionSettings
 from biofeedback.training.protocols import unpaced_protocol
-from biofeedback.training.session import SessionRunner, SessionSettings
+from biofeedback.training.runner import SessionRunner
 
 
 def _session(root, rec, bulk: bool):

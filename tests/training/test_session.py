@@ -10,10 +10,8 @@ from biofeedback.devices.replay import ReplaySource
 from biofeedback.devices.source import SessionClock
 from biofeedback.signal import causal_flags, windowed_time_domain
 from biofeedback.storage.session import MetricsFile, read_session
-from biofeedback.training.session import (
-    SessionUpdate,
-    replay_runner,
-)
+from biofeedback.training.runner import replay_runner
+from biofeedback.training.snapshots import SessionUpdate
 from biofeedback.types import DeviceEvent
 
 

@@ -19,10 +19,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ...training.feedback import LEVEL_COLORS
 from ...training.launch import SessionPlan
 from ...training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
 from ..model import LiveModel
-from ..theme import LEVEL_COLORS, LEVEL_WORDS, LIGHT, Theme, level_bar_style
+from ..theme import LEVEL_WORDS, LIGHT, Theme, level_bar_style
 
 
 def _clock(t_s: float) -> str:

@@ -1,0 +1,1 @@
+"""Application wiring: starts sessions, replays, imports and library jobs."""
