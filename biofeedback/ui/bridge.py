@@ -206,10 +206,17 @@ class SessionBridge(QObject):
 
     def seek(self, t_s: float) -> None:
         """Replay from ``t_s``: forward by letting the clock jump, back by starting over
-        (the analysis runs only forward) and catching up at once."""
+        (the analysis runs only forward) and catching up at once. The worker thread reads
+        its clock to tell which."""
+        if self.running:
+            self._call(self._seek_running, t_s)
+        elif self._replaying is not None:
+            self._task = asyncio.run_coroutine_threadsafe(self._restart(t_s), self._loop)
+
+    def _seek_running(self, t_s: float) -> None:
         clock = self.clock
-        if clock is not None and t_s >= clock.now() and self.running:
-            self._call(clock.seek, t_s)
+        if clock is not None and self._live is not None and t_s >= clock.now():
+            clock.seek(t_s)
         elif self._replaying is not None:
             self._task = asyncio.run_coroutine_threadsafe(self._restart(t_s), self._loop)
 
