@@ -48,6 +48,7 @@ def launch_time(env: dict[str, str]) -> float | None:
 
 def live_figures() -> dict[str, float]:
     """A one-minute simulated session at 1x in a real window: fps, CPU, latency."""
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from biofeedback.ui.dialogs import DEFAULTS
@@ -60,11 +61,10 @@ def live_figures() -> dict[str, float]:
     emitted: dict[float, float] = {}
     latencies: list[float] = []
 
-    def on_started(started) -> None:  # the loop thread stamps each beat as it is emitted
-        started.runner.subscribe(lambda u: emitted.setdefault(getattr(u, "beat", u).t_s,
-                                                              time.perf_counter()))
+    def stamp(update) -> None:  # on the loop thread, as the bridge emits each beat
+        emitted.setdefault(update.beat.t_s, time.perf_counter())
 
-    window.bridge.started.connect(on_started)
+    window.bridge.update.connect(stamp, Qt.ConnectionType.DirectConnection)
     refresh = window._refresh
 
     def timed_refresh() -> None:

@@ -10,8 +10,9 @@ from biofeedback.devices import open_source
 from biofeedback.devices.source import SessionClock
 from biofeedback.storage.folder import session_meta
 from biofeedback.storage.writer import SessionWriter
+from biofeedback.training.plan import SessionSettings, build_pacer
 from biofeedback.training.protocols import breathing_target, make_protocol
-from biofeedback.training.session import SessionRunner, SessionSettings, build_pacer
+from biofeedback.training.runner import SessionRunner
 
 FAST = 2000.0
 

@@ -25,6 +25,7 @@ from ..storage.paths import sessions_dir
 from ..storage.settings import load_settings, save_settings
 from ..storage.writer import SessionWriter
 from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
+from ..training.plan import SessionSettings, build_pacer
 from ..training.protocols import (
     ASSESSMENTS,
     STEP_S,
@@ -35,7 +36,7 @@ from ..training.protocols import (
     breathing_target,
     make_protocol,
 )
-from ..training.session import SessionRunner, SessionSettings, build_pacer
+from ..training.runner import SessionRunner
 from .replay import open_replay
 
 DEFAULT_RATE_BPM = 6.0

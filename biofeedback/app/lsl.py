@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pylsl
 
-from ..training.session import SessionUpdate
+from ..training.snapshots import SessionUpdate
 from ..types import DeviceEvent
 
 

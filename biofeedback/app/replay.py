@@ -1,6 +1,6 @@
 """Replaying a recording: read it (:mod:`~biofeedback.storage.recordings`), hand its beat
 table to a :class:`~biofeedback.devices.replay.ReplaySource`, then a runner plays it
-(:func:`~biofeedback.training.session.replay_runner`).
+(:func:`~biofeedback.training.runner.replay_runner`).
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def _num(value: float, fmt: str) -> str:
 
 
 def _format_summary(path: str, s: dict[str, Any]) -> str:
-    from ..signal.coherence import LEVEL_NAMES, coherence_level
+    from ..training.feedback import LEVEL_NAMES, coherence_level
 
     minutes, seconds = divmod(int(round(s["duration_s"])), 60)
     head = f"{path}  ({s['n_beats']} beats, {minutes}:{seconds:02d} min)"

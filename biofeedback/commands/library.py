@@ -159,9 +159,9 @@ def run_rate(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     if is_bundle_input(args.file):
         return run_bundle_import(args)
+    from ..app.importing import import_beats
     from ..storage.ecgfiles import read_ecg
-    from ..training.importing import import_beats
-    from ..training.session import SessionSettings
+    from ..training.plan import SessionSettings
 
     rec = read_rr(args.file, units=args.units, column=args.column)
     if not args.client:

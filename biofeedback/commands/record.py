@@ -21,7 +21,8 @@ from .common import UserError
 
 if TYPE_CHECKING:
     from ..app.launch import SessionPlan
-    from ..training.session import SessionResult, SessionRunner, SessionUpdate
+    from ..training.runner import SessionRunner
+    from ..training.snapshots import SessionResult, SessionUpdate
 
 DEFAULT_DURATION_S = 600.0
 
@@ -150,7 +151,7 @@ class LiveLine:
     every ``every_s`` wall seconds."""
 
     def __init__(self, out: TextIO = sys.stdout, every_s: float | None = None) -> None:
-        from ..signal.coherence import LEVEL_NAMES
+        from ..training.feedback import LEVEL_NAMES
 
         self.level_names = LEVEL_NAMES
         self.out = out
@@ -324,7 +325,7 @@ def run_replay(args: argparse.Namespace) -> int:
 
     from ..app.replay import open_replay
     from ..devices.source import SessionClock
-    from ..training.session import replay_runner
+    from ..training.runner import replay_runner
 
     source = open_replay(args.path)
     if source.note:

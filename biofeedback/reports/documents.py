@@ -19,10 +19,10 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from .. import __version__
-from ..signal.coherence import CHALLENGE_THRESHOLDS, LEVEL_NAMES
 from ..storage.export import beats_in_order, start_datetime
 from ..storage.folder import SessionRecord
-from ..training.session import recorded_plan
+from ..training.feedback import CHALLENGE_THRESHOLDS, LEVEL_NAMES
+from ..training.plan import recorded_plan
 from . import figures
 from .reviewed import reviewed_beats, reviewed_summary, session_overrides
 from .wording import rmssd_trend, stress_change

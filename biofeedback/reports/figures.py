@@ -13,11 +13,11 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from ..signal.resonance import heart_rate_grid  # noqa: E402
 from ..signal.spectral import BANDS_HZ, SpectralParams, spectrum  # noqa: E402
+from ..training.feedback import LEVEL_COLORS  # noqa: E402
 from ..training.pacer import Pacer  # noqa: E402
+from ..training.plan import breathing_targets  # noqa: E402
 from ..training.protocols import Protocol  # noqa: E402
-from ..training.session import breathing_targets  # noqa: E402
 
-LEVEL_COLORS = ("#D55E00", "#E69F00", "#009E73")  # the display's Okabe-Ito colours
 ACCENT, MUTED = "#0072B2", "#5D6D7E"
 A4_LANDSCAPE = (11.69, 8.27)
 

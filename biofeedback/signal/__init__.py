@@ -12,13 +12,10 @@ from .artifacts import (
     detect_artifacts,
 )
 from .coherence import (
-    CHALLENGE_THRESHOLDS,
     Coherence,
     CoherenceParams,
     WindowedCoherence,
-    achievement,
     coherence,
-    coherence_level,
     windowed_coherence,
 )
 from .live import LiveAnalyzer, LiveMetrics, LiveParams
@@ -37,10 +34,10 @@ from .timedomain import TimeDomain, WindowedTimeDomain, time_domain, windowed_ti
 from .windows import beat_times, gap_before, tick_ends, valid_differences, window_bounds
 
 __all__ = [
-    "BANDS_HZ", "CHALLENGE_THRESHOLDS", "AnalysisParams", "CausalFilterParams", "Coherence",
+    "BANDS_HZ", "AnalysisParams", "CausalFilterParams", "Coherence",
     "CoherenceParams", "FrequencyDomain", "LiveAnalyzer", "LiveMetrics", "LiveParams",
-    "SpectralParams", "TimeDomain", "WindowedCoherence", "WindowedTimeDomain", "achievement",
-    "beat_times", "causal_flags", "coherence", "coherence_level", "correct_artifacts",
+    "SpectralParams", "TimeDomain", "WindowedCoherence", "WindowedTimeDomain",
+    "beat_times", "causal_flags", "coherence", "correct_artifacts",
     "correct_beats", "detect_artifacts", "frequency_domain", "gap_before", "lomb_scargle_psd",
     "resample_rr", "smoothness_priors_detrend", "summarize", "tick_ends", "time_domain",
     "valid_differences", "welch_psd", "window_bounds", "windowed_coherence",

@@ -220,36 +220,3 @@ def windowed_coherence(
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         list(pool.map(run_chunk, range(0, valid.size, _CHUNK)))
     return WindowedCoherence(t_end_s, *out)
-
-
-#: Coherence-ratio thresholds (low→medium, medium→high) for challenge levels 1-4.
-#: Level 1 was set on the real recordings in ``shared/data`` (spontaneous rest: median ratio
-#: 0.2-0.3, 90th percentile <= 0.72; slow breathing and meditation: median 1.5-2.2); higher
-#: levels step up 15 %, 15 % and 30 %, the relative steps HeartMath publishes for emWave.
-CHALLENGE_THRESHOLDS: dict[int, tuple[float, float]] = {
-    1: (0.50, 1.00),
-    2: (0.575, 1.15),
-    3: (0.66, 1.32),
-    4: (0.86, 1.72),
-}
-LEVEL_NAMES = ("low", "medium", "high")
-
-
-def coherence_level(
-    ratio: np.ndarray | float,
-    challenge: int = 1,
-    thresholds: dict[int, tuple[float, float]] | None = None,
-) -> np.ndarray:
-    """0 (low), 1 (medium) or 2 (high) for each coherence ratio; -1 where the ratio is NaN."""
-    lo, hi = (thresholds or CHALLENGE_THRESHOLDS)[challenge]
-    r = np.asarray(ratio, dtype=float)
-    level = np.digitize(r, [lo, hi])
-    return np.where(np.isnan(r), -1, level)
-
-
-def achievement(levels: np.ndarray) -> np.ndarray:
-    """Running achievement score: 0, 1 or 2 points per 5 s value (low, medium, high).
-
-    After HeartMath's emWave scoring; values without a level (-1) score nothing.
-    """
-    return np.cumsum(np.maximum(np.asarray(levels), 0))

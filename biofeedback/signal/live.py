@@ -21,7 +21,7 @@ import numpy as np
 from .artifacts import CausalFilterParams, causal_flags
 from .coherence import Coherence, CoherenceParams, coherence
 from .timedomain import time_domain
-from .windows import tick_index
+from .windows import gap_before, lost_before_s, tick_index
 
 #: Beats older than the longest window plus this are dropped from the live buffers.
 HISTORY_MARGIN_S = 30.0
@@ -51,6 +51,7 @@ class LiveMetrics:
     coherence_ratio: float
     coherence_peak_hz: float
     coherence_updated: bool  # True on the beats where coherence was recomputed
+    gap_s: float = 0.0  # data lost just before this beat (s) when a gap preceded it, else 0
 
 
 class LiveAnalyzer:
@@ -86,6 +87,7 @@ class LiveAnalyzer:
                                     first_index=first)[-1])
         flagged |= contact is False
         flagged = self._verdicts.get(t_s, flagged)
+        gap_s = self._gap_s(t_s, rr_ms)
         self._n_beats += 1
         self._t.append(t_s)
         self._rr.append(rr_ms)
@@ -117,4 +119,14 @@ class LiveAnalyzer:
             coherence_ratio=c.ratio if c else np.nan,
             coherence_peak_hz=c.peak_hz if c else np.nan,
             coherence_updated=updated,
+            gap_s=gap_s,
         )
+
+    def _gap_s(self, t_s: float, rr_ms: float) -> float:
+        """Seconds lost between the previous beat and this one, when :func:`gap_before`
+        says a gap preceded it (0.0 otherwise, and for the first beat)."""
+        if not self._t:
+            return 0.0
+        t = np.array([self._t[-1], t_s])
+        rr = np.array([self._rr[-1], rr_ms])
+        return float(lost_before_s(t, rr)[-1]) if gap_before(t, rr)[-1] else 0.0

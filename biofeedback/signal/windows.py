@@ -24,17 +24,24 @@ def beat_times(rr_ms: np.ndarray, t_start_s: float = 0.0) -> np.ndarray:
     return t_start_s + np.cumsum(np.asarray(rr_ms, dtype=float)) / 1000.0
 
 
+def lost_before_s(t_s: np.ndarray, rr_ms: np.ndarray) -> np.ndarray:
+    """Seconds between each beat and the previous one not covered by the beat's own RR
+    interval (0 without lost data; the first beat has no predecessor and gets 0)."""
+    t_s = np.asarray(t_s, dtype=float)
+    lost = np.zeros(t_s.shape)
+    lost[1:] = np.diff(t_s) - np.asarray(rr_ms, dtype=float)[1:] / 1000.0
+    return lost
+
+
 def gap_before(
     t_s: np.ndarray, rr_ms: np.ndarray, tolerance_ms: float = GAP_TOLERANCE_MS
 ) -> np.ndarray:
-    """Boolean per beat: True where data were lost between this beat and the previous one.
-
-    The first beat has no predecessor and is never marked.
+    """Boolean per beat: True where data were lost between this beat and the previous one,
+    more than ``tolerance_ms`` of :func:`lost_before_s`. The one gap rule: the live analyzer
+    (:class:`~biofeedback.signal.live.LiveAnalyzer`), the windowed metrics and the bulk
+    import all call it. The first beat is never marked.
     """
-    t_s = np.asarray(t_s, dtype=float)
-    gap = np.zeros(t_s.shape, dtype=bool)
-    gap[1:] = np.abs(np.diff(t_s) * 1000.0 - np.asarray(rr_ms, dtype=float)[1:]) > tolerance_ms
-    return gap
+    return lost_before_s(t_s, rr_ms) * 1000.0 > tolerance_ms
 
 
 def valid_differences(

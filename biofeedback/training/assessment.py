@@ -25,8 +25,8 @@ from ..signal.resonance import (
 from ..signal.respiration import estimate_breathing
 from ..types import BeatTable, Samples
 from .pacer import Pacer
+from .plan import SessionSettings, recorded_plan
 from .protocols import ASSESSMENTS, Protocol
-from .session import SessionSettings, recorded_plan
 
 #: Beyond this share of corrected beats a recommendation is called unreliable.
 MAX_ARTIFACTS_PCT = 5.0

@@ -1,32 +1,27 @@
-"""Importing an RR file as a session, all beats at once.
+"""A recording as a session, all beats at once: what the runner would record, as tables.
 
 What the live analysis would have shown after every beat is computed for the whole file with
 the offline functions the live analyzer is built to equal (:mod:`biofeedback.signal.live`:
 :func:`causal_flags`, :func:`windowed_time_domain` over each beat's trailing window,
-:func:`windowed_coherence` at the beats that cross each tick), and the session folder is
-written a table at a time. The folder is the one a :class:`~.session.SessionRunner` would
-write replaying the file (values equal to 1e-9), in a fraction of the time.
+:func:`windowed_coherence` at the beats that cross each tick), scored by the same feedback
+policy (:mod:`.feedback`) and with the same gap rule (:func:`gap_before`). The tables are the
+ones a :class:`~.runner.SessionRunner` would write replaying the file (values equal to 1e-9),
+in a fraction of the time; :mod:`biofeedback.app.importing` writes them into a session folder.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol as TypingProtocol
+from typing import Any
 
 import numpy as np
 
 from ..signal import causal_flags, tick_ends, windowed_coherence, windowed_time_domain
-from ..signal.coherence import coherence_level
-from ..signal.windows import GAP_TOLERANCE_MS
+from ..signal.windows import gap_before, lost_before_s
+from .feedback import achievement, score_levels
+from .plan import SessionSettings, build_pacer
 from .protocols import Protocol
-from .session import Recorder, SessionResult, SessionSettings, build_pacer, session_summary
-
-
-class BulkRecorder(Recorder, TypingProtocol):
-    """A recorder that also takes whole tables (a
-    :class:`~biofeedback.storage.writer.SessionWriter`)."""
-
-    def rows(self, name: str, columns: list[np.ndarray]) -> None: ...
+from .summary import session_summary
 
 
 @dataclass(frozen=True)
@@ -42,6 +37,19 @@ class LiveColumns:
     ticks: np.ndarray  # rows (t_s, ratio, peak_hz, level) of the 5-s values
 
 
+@dataclass(frozen=True)
+class SessionTables:
+    """A whole session as the runner records it: columns of ``beats.csv``, ``events.csv``
+    and ``metrics.csv``, and the summary for ``session.json``."""
+
+    beats: list[np.ndarray]
+    events: list[np.ndarray]
+    metrics: list[np.ndarray]
+    summary: dict[str, Any]
+    n_beats: int
+    duration_s: float
+
+
 def live_columns(t_s: np.ndarray, rr_ms: np.ndarray, settings: SessionSettings) -> LiveColumns:
     """The live analyzer's output for every beat of a recording, vectorised."""
     live = settings.live
@@ -49,8 +57,8 @@ def live_columns(t_s: np.ndarray, rr_ms: np.ndarray, settings: SessionSettings) 
     rmssd = windowed_time_domain(t_s, rr_ms, t_s, live.rmssd_window_s, clean=~flagged).rmssd_ms
     ends = tick_ends(t_s, live.coherence.window_s, live.coherence.step_s)
     wc = windowed_coherence(t_s, rr_ms, t_s[ends], clean=~flagged, params=live.coherence)
-    tick_level = coherence_level(wc.ratio, 0, {0: settings.level_thresholds()}).astype(int)
-    tick_achievement = np.cumsum(np.maximum(tick_level, 0))
+    tick_level = score_levels(wc.ratio, settings.level_thresholds()).astype(int)
+    tick_achievement = achievement(tick_level)
     # Each beat shows the latest tick at or before it.
     marks = np.full(t_s.size, -1)
     marks[ends] = np.arange(ends.size)
@@ -66,31 +74,24 @@ def live_columns(t_s: np.ndarray, rr_ms: np.ndarray, settings: SessionSettings) 
                        at_beats(tick_achievement, 0).astype(int), ticks)
 
 
-def import_beats(t: np.ndarray, rr: np.ndarray, settings: SessionSettings, protocol: Protocol,
-                 writer: BulkRecorder) -> SessionResult:
-    """Write beats (times ``t`` in s, ``rr`` in ms) into an open session ``writer`` (its
-    ``beats``, ``events`` and ``metrics``) as one unpaced step, close it, and return the
-    result."""
+def session_tables(t: np.ndarray, rr: np.ndarray, settings: SessionSettings,
+                   protocol: Protocol) -> SessionTables:
+    """The tables of beats (times ``t`` in s, ``rr`` in ms) recorded as one unpaced step."""
     if any(step.paced for step in protocol.steps) or len(protocol.steps) != 1:
         raise ValueError("an import is one step without a pacer")
     cols = live_columns(t, rr, settings)
     hr = 60000.0 / rr
     empty = np.full(t.size, np.nan)
     step = protocol.steps[0]
-    writer.rows("beats", [t, rr, hr, empty, cols.flagged, t])
-    lost_s = np.diff(t) - rr[1:] / 1000.0
-    gap = np.flatnonzero(lost_s * 1000.0 > GAP_TOLERANCE_MS) + 1
-    writer.rows("events", [
-        np.concatenate(([step.start_s], t[gap] - rr[gap] / 1000.0)),
-        np.array(["step"] + ["gap"] * gap.size),
-        np.concatenate(([step.name], np.char.mod("%.3f", lost_s[gap - 1]))),
-    ])
+    gap = np.flatnonzero(gap_before(t, rr))
+    events = [np.concatenate(([step.start_s], t[gap] - rr[gap] / 1000.0)),
+              np.array(["step"] + ["gap"] * gap.size),
+              np.concatenate(([step.name], np.char.mod("%.3f", lost_before_s(t, rr)[gap])))]
     level = np.where(cols.level < 0, np.nan, cols.level)  # empty before the first value
-    writer.rows("metrics", [t, hr, cols.rmssd_ms, cols.coherence, level, cols.peak_hz,
-                            cols.achievement, empty, np.full(t.size, step.name)])
-    achievement = int(cols.achievement[-1]) if t.size else 0
-    summary = session_summary(t, rr, ~cols.flagged, cols.ticks, achievement, protocol,
+    metrics = [t, hr, cols.rmssd_ms, cols.coherence, level, cols.peak_hz, cols.achievement,
+               empty, np.full(t.size, step.name)]
+    score = int(cols.achievement[-1]) if t.size else 0
+    summary = session_summary(t, rr, ~cols.flagged, cols.ticks, score, protocol,
                               build_pacer(settings, protocol))
-    duration_s = float(t[-1]) if t.size else 0.0
-    writer.close("completed", summary=summary, duration_s=duration_s)
-    return SessionResult("completed", int(t.size), summary)
+    return SessionTables([t, rr, hr, empty, cols.flagged, t], events, metrics, summary,
+                         int(t.size), float(t[-1]) if t.size else 0.0)

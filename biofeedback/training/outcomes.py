@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from ..signal.coherence import LEVEL_NAMES
 from ..signal.quality import grade
 from ..signal.timedomain import time_domain
+from .feedback import LEVEL_NAMES
 from .pacer import Pacer
 from .protocols import Protocol
 

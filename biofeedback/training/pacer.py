@@ -58,54 +58,12 @@ def check_rate(rate_bpm: float) -> float:
     return rate_bpm
 
 
-@dataclass
-class Pacer:
-    """Breathing target over time. Build with :meth:`fixed`, :meth:`stepped` or :meth:`sliding`."""
+@dataclass(frozen=True)
+class PacerSchedule:
+    """Breathing target over time, immutable: the segments and the breath shape."""
 
-    segments: list[Segment]
+    segments: tuple[Segment, ...]
     shape: BreathShape = field(default_factory=BreathShape)
-
-    @classmethod
-    def fixed(cls, rate_bpm: float, shape: BreathShape | None = None, t_s: float = 0.0) -> Pacer:
-        return cls([Segment(t_s, 0.0, check_rate(rate_bpm))], shape or BreathShape())
-
-    @classmethod
-    def stepped(
-        cls,
-        rates_bpm: tuple[float, ...] = (6.5, 6.0, 5.5, 5.0, 4.5),
-        step_s: float = 150.0,
-        shape: BreathShape | None = None,
-        t_s: float = 0.0,
-    ) -> Pacer:
-        """Each rate for ``step_s``, rounded up to whole breaths: changes fall between breaths."""
-        segments, t, phase = [], t_s, 0.0
-        for rate in rates_bpm:
-            segments.append(Segment(t, phase, check_rate(rate)))
-            breaths = math.ceil(step_s * rate / 60.0)
-            t += breaths * 60.0 / rate
-            phase += breaths
-        return cls(segments, shape or BreathShape())
-
-    @classmethod
-    def sliding(
-        cls,
-        start_bpm: float = 6.75,
-        end_bpm: float = 4.25,
-        duration_s: float = 900.0,
-        shape: BreathShape | None = None,
-        t_s: float = 0.0,
-    ) -> Pacer:
-        """A new rate at every breath, linear in time from ``start_bpm`` to ``end_bpm``."""
-        check_rate(start_bpm)
-        check_rate(end_bpm)
-        segments, t, phase = [], t_s, 0.0
-        while t - t_s < duration_s:
-            rate = start_bpm + (end_bpm - start_bpm) * (t - t_s) / duration_s
-            segments.append(Segment(t, phase, rate))
-            t += 60.0 / rate
-            phase += 1.0
-        segments.append(Segment(t, phase, end_bpm))
-        return cls(segments, shape or BreathShape())
 
     def _segment(self, t_s: float) -> Segment:
         return self.segments[int(self._segment_index(np.asarray(t_s)))]
@@ -118,12 +76,12 @@ class Pacer:
         s = self._segment(t_s)
         return s.phase + (t_s - s.t_s) * s.rate_bpm / 60.0
 
-    def set_rate(self, t_s: float, rate_bpm: float) -> None:
-        """Change the rate from ``t_s`` on, keeping the phase; later scheduled changes go."""
+    def with_rate(self, t_s: float, rate_bpm: float) -> PacerSchedule:
+        """This schedule changed to ``rate_bpm`` from ``t_s`` on, keeping the phase; later
+        scheduled changes go."""
         check_rate(rate_bpm)
-        phase = self.phase_at(t_s)
-        self.segments = [s for s in self.segments if s.t_s < t_s]
-        self.segments.append(Segment(t_s, phase, rate_bpm))
+        kept = tuple(s for s in self.segments if s.t_s < t_s)
+        return PacerSchedule(kept + (Segment(t_s, self.phase_at(t_s), rate_bpm),), self.shape)
 
     def state(self, t_s: float) -> PacerState:
         rate = self.rate_at(t_s)
@@ -180,3 +138,84 @@ class Pacer:
     def _segment_index(self, t: np.ndarray) -> np.ndarray:
         starts = np.array([s.t_s for s in self.segments])
         return np.maximum(np.searchsorted(starts, t, side="right") - 1, 0)
+
+
+class Pacer:
+    """The live pacer: a :class:`PacerSchedule` that a rate change replaces as a whole, so a
+    reader on another thread holding the previous schedule keeps a consistent one. Build with
+    :meth:`fixed`, :meth:`stepped` or :meth:`sliding`."""
+
+    def __init__(self, segments: list[Segment], shape: BreathShape | None = None) -> None:
+        self.schedule = PacerSchedule(tuple(segments), shape or BreathShape())
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return self.schedule.segments
+
+    @property
+    def shape(self) -> BreathShape:
+        return self.schedule.shape
+
+    @classmethod
+    def fixed(cls, rate_bpm: float, shape: BreathShape | None = None, t_s: float = 0.0) -> Pacer:
+        return cls([Segment(t_s, 0.0, check_rate(rate_bpm))], shape or BreathShape())
+
+    @classmethod
+    def stepped(
+        cls,
+        rates_bpm: tuple[float, ...] = (6.5, 6.0, 5.5, 5.0, 4.5),
+        step_s: float = 150.0,
+        shape: BreathShape | None = None,
+        t_s: float = 0.0,
+    ) -> Pacer:
+        """Each rate for ``step_s``, rounded up to whole breaths: changes fall between breaths."""
+        segments, t, phase = [], t_s, 0.0
+        for rate in rates_bpm:
+            segments.append(Segment(t, phase, check_rate(rate)))
+            breaths = math.ceil(step_s * rate / 60.0)
+            t += breaths * 60.0 / rate
+            phase += breaths
+        return cls(segments, shape or BreathShape())
+
+    @classmethod
+    def sliding(
+        cls,
+        start_bpm: float = 6.75,
+        end_bpm: float = 4.25,
+        duration_s: float = 900.0,
+        shape: BreathShape | None = None,
+        t_s: float = 0.0,
+    ) -> Pacer:
+        """A new rate at every breath, linear in time from ``start_bpm`` to ``end_bpm``."""
+        check_rate(start_bpm)
+        check_rate(end_bpm)
+        segments, t, phase = [], t_s, 0.0
+        while t - t_s < duration_s:
+            rate = start_bpm + (end_bpm - start_bpm) * (t - t_s) / duration_s
+            segments.append(Segment(t, phase, rate))
+            t += 60.0 / rate
+            phase += 1.0
+        segments.append(Segment(t, phase, end_bpm))
+        return cls(segments, shape or BreathShape())
+
+    def set_rate(self, t_s: float, rate_bpm: float) -> None:
+        """Change the rate from ``t_s`` on (:meth:`PacerSchedule.with_rate`)."""
+        self.schedule = self.schedule.with_rate(t_s, rate_bpm)
+
+    def rate_at(self, t_s: float) -> float:
+        return self.schedule.rate_at(t_s)
+
+    def phase_at(self, t_s: float) -> float:
+        return self.schedule.phase_at(t_s)
+
+    def state(self, t_s: float) -> PacerState:
+        return self.schedule.state(t_s)
+
+    def volume(self, t_s: float) -> float:
+        return self.schedule.volume(t_s)
+
+    def phases(self, t_s: np.ndarray) -> np.ndarray:
+        return self.schedule.phases(t_s)
+
+    def volumes(self, t_s: np.ndarray) -> np.ndarray:
+        return self.schedule.volumes(t_s)

@@ -1,1 +1,1 @@
-"""The live display (PySide6 + pyqtgraph): observes the session runner, computes nothing."""
+"""The live display (PySide6 + pyqtgraph): observes snapshots of the session, computes nothing."""

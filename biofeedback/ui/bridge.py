@@ -1,9 +1,11 @@
 """The one place where Qt meets asyncio: sessions run on an event loop in a worker thread.
 
-The runner, the sources and bleak are asyncio and know nothing of Qt (DESIGN.md, "Rules").
+Sessions, sources and bleak are asyncio and know nothing of Qt (DESIGN.md, "Rules").
 :class:`SessionBridge` owns a thread running an asyncio loop; commands from the window go
-in with ``call_soon_threadsafe``, and what the runner reports comes out as Qt signals, which
-Qt queues to the GUI thread. The GUI thread therefore never waits on Bluetooth or disk.
+in with ``call_soon_threadsafe``, and what the session reports comes out as Qt signals
+carrying immutable snapshots (:mod:`biofeedback.training.snapshots`), which Qt queues to the
+GUI thread. The GUI thread therefore never waits on Bluetooth or disk, and never reads an
+object the worker thread changes.
 """
 
 from __future__ import annotations
@@ -19,29 +21,25 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ..app.launch import PlanError, SessionPlan, finish_session, open_session
+from ..app.launch import PlanError, SessionPlan, finish_session
 from ..app.library import assess_folder, library_progress
-from ..app.replay import open_replay, split_speed
+from ..app.live_session import LiveSession, open_live, replay_session
+from ..app.replay import split_speed
 from ..devices.source import PlaybackClock, SourceError
 from ..errors import SessionWriteError
 from ..storage.library import Library, LibraryError
 from ..storage.rrfiles import RecordingError
 from ..training.assessment import Assessment
 from ..training.protocols import ASSESSMENTS
-from ..training.session import SessionResult, SessionRunner, SessionUpdate, replay_runner
+from ..training.snapshots import SessionResult, SessionUpdate, Started
+
+__all__ = ["Assessed", "Finished", "SessionBridge", "Started"]
 
 #: What can go wrong starting a session, each with a one-line message.
 START_ERRORS = (SourceError, PlanError, LibraryError, SessionWriteError, RecordingError)
-
-
-@dataclass(frozen=True)
-class Started:
-    """A session is running: its runner (pacer, clock, protocol), device and folder."""
-
-    runner: SessionRunner
-    device: dict[str, Any]
-    folder: Path | None  # None for a replay
-    replay: bool
+#: How often the worker sends the clock, step and pacer between beats (s): 25 per second,
+#: enough for the pacer to move smoothly.
+TICK_S = 0.04
 
 
 @dataclass(frozen=True)
@@ -63,6 +61,8 @@ class SessionBridge(QObject):
     update = Signal(object)  # SessionUpdate
     device_event = Signal(object)  # DeviceEvent
     started = Signal(object)  # Started
+    ticked = Signal(object)  # SessionTick, every TICK_S while a session runs
+    pacer_changed = Signal(object)  # PacerSchedule, after a rate change
     finished = Signal(object)  # Finished
     failed = Signal(str)  # a one-line reason
     scanned = Signal(object)  # list[StrapInfo]
@@ -74,7 +74,7 @@ class SessionBridge(QObject):
     def __init__(self, root: Path) -> None:
         super().__init__()
         self.root = root
-        self.runner: SessionRunner | None = None
+        self._live: LiveSession | None = None  # touched on the worker thread only
         self.clock: PlaybackClock | None = None
         self._task: Future | None = None
         self._stop_requested = False
@@ -109,14 +109,13 @@ class SessionBridge(QObject):
 
     async def _session(self, plan: SessionPlan) -> None:
         try:
-            opened = await open_session(plan, self.root)
+            live = await open_live(plan, self.root)
         except START_ERRORS as exc:
             self.failed.emit(str(exc))
             return
         self.clock = None
-        folder = opened.writer.folder
-        result = await self._run(opened.runner, Started(opened.runner, opened.source.describe(),
-                                                        folder, replay=False))
+        folder = live.folder
+        result = await self._run(live)
         if result.error is None and folder.is_dir():
             try:
                 finish_session(self.root, folder)
@@ -131,28 +130,36 @@ class SessionBridge(QObject):
                       paused: bool = False) -> None:
         try:
             path, spec_speed = split_speed(path)  # PATH@SPEED wins over the window's speed
-            source = open_replay(path)
+            speed = spec_speed or speed
+            clock = PlaybackClock(speed, start_s)
+            if paused:
+                clock.pause()
+            live = replay_session(path, clock)
         except START_ERRORS as exc:
             self.failed.emit(str(exc))
             return
-        speed = spec_speed or speed
         self._replaying = (path, speed)
-        self.clock = PlaybackClock(speed, start_s)
-        if paused:
-            self.clock.pause()
-        runner = replay_runner(source, None, self.clock)
-        result = await self._run(runner, Started(runner, source.describe(), None, replay=True))
+        self.clock = clock
+        result = await self._run(live)
         if not self._seeking:
             self.finished.emit(Finished(result, None))
 
-    async def _run(self, runner: SessionRunner, started: Started) -> SessionResult:
-        runner.subscribe(self._forward)
-        self.runner = runner
-        self.started.emit(started)
+    async def _run(self, live: LiveSession) -> SessionResult:
+        live.subscribe(self._forward)
+        self._live = live
+        self.started.emit(live.started)
+        ticking = asyncio.create_task(self._tick(live))
         try:
-            return await runner.run()
+            return await live.run()
         finally:
-            self.runner = None
+            ticking.cancel()
+            self.ticked.emit(live.tick())  # where the session stopped
+            self._live = None
+
+    async def _tick(self, live: LiveSession) -> None:
+        while True:
+            self.ticked.emit(live.tick())
+            await asyncio.sleep(TICK_S)
 
     def _forward(self, item: Any) -> None:
         (self.update if isinstance(item, SessionUpdate) else self.device_event).emit(item)
@@ -171,18 +178,23 @@ class SessionBridge(QObject):
     def _call(self, fn: Any, *args: Any) -> None:
         self._loop.call_soon_threadsafe(fn, *args)
 
+    def _with_session(self, command: Callable[[LiveSession], Any]) -> None:
+        """Run ``command`` on the worker thread with the session running then, if any."""
+        def run() -> None:
+            if self._live is not None:
+                command(self._live)
+        self._call(run)
+
     def stop(self) -> None:
-        if self.runner is not None:
+        if self.running:
             self._stop_requested = True
-            self._call(self.runner.stop)
+        self._with_session(LiveSession.stop)
 
     def marker(self, note: str) -> None:
-        if self.runner is not None:
-            self._call(self.runner.marker, note)
+        self._with_session(lambda live: live.marker(note))
 
     def set_rate(self, rate_bpm: float) -> None:
-        if self.runner is not None:
-            self._call(self.runner.set_rate, rate_bpm)
+        self._with_session(lambda live: self.pacer_changed.emit(live.set_rate(rate_bpm)))
 
     def pause(self, paused: bool) -> None:
         if self.clock is not None:
@@ -194,10 +206,17 @@ class SessionBridge(QObject):
 
     def seek(self, t_s: float) -> None:
         """Replay from ``t_s``: forward by letting the clock jump, back by starting over
-        (the analysis runs only forward) and catching up at once."""
+        (the analysis runs only forward) and catching up at once. The worker thread reads
+        its clock to tell which."""
+        if self.running:
+            self._call(self._seek_running, t_s)
+        elif self._replaying is not None:
+            self._task = asyncio.run_coroutine_threadsafe(self._restart(t_s), self._loop)
+
+    def _seek_running(self, t_s: float) -> None:
         clock = self.clock
-        if clock is not None and t_s >= clock.now() and self.running:
-            self._call(clock.seek, t_s)
+        if clock is not None and self._live is not None and t_s >= clock.now():
+            clock.seek(t_s)
         elif self._replaying is not None:
             self._task = asyncio.run_coroutine_threadsafe(self._restart(t_s), self._loop)
 
@@ -207,10 +226,10 @@ class SessionBridge(QObject):
         speed = self.clock.speed if self.clock else 1.0
         paused = self.clock.paused if self.clock else False
         self._seeking = True
-        previous = self.runner
+        previous = self._live
         if previous is not None:
             previous.stop()
-            while self.runner is previous:
+            while self._live is previous:
                 await asyncio.sleep(0.01)
         self._seeking = False
         await self._replay(path, speed, t_s, paused)

@@ -9,7 +9,6 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -29,11 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from ..reports.wording import rmssd_trend
-from ..signal.coherence import LEVEL_NAMES
 from ..storage.paths import data_dir
+from ..training.feedback import LEVEL_NAMES
 
 
-def _num(value: Any, fmt: str, unit: str = "") -> str:
+def format_number(value: Any, fmt: str, unit: str = "") -> str:
     return "—" if value is None else f"{value:{fmt}}{unit}"
 
 
@@ -59,25 +57,25 @@ class SummaryDialog(QDialog):
                                 + ("ended" if replay else result.end_status))
         rows = [("Ended", result.end_status + (f" ({result.error})" if result.error else "")),
                 ("Beats", str(s.get("n_beats", 0))),
-                ("Mean heart rate", _num(s.get("mean_hr_bpm"), ".1f", " bpm")),
-                ("RMSSD", _num(s.get("rmssd_ms"), ".1f", " ms")),
-                ("Coherence", _num(s.get("coherence_ratio"), ".2f")),
+                ("Mean heart rate", format_number(s.get("mean_hr_bpm"), ".1f", " bpm")),
+                ("RMSSD", format_number(s.get("rmssd_ms"), ".1f", " ms")),
+                ("Coherence", format_number(s.get("coherence_ratio"), ".2f")),
                 ("Achievement", str(s.get("achievement", 0))),
                 ("Data quality", (s.get("quality_grade") or "–").replace("_", " ")
                  + (f" ({s['quality_reason']})" if s.get("quality_reason") else "")
                  + (f", {s['artifacts_pct']:.1f} % artifacts"
                     if s.get("artifacts_pct") is not None else ""))]
-        rows += [(f"Time in {name}", _num(s.get(f"time_{name}_pct"), ".0f", " %"))
+        rows += [(f"Time in {name}", format_number(s.get(f"time_{name}_pct"), ".0f", " %"))
                  for name in LEVEL_NAMES]
         o = s.get("outcome") or {}  # the standard protocol's figures, as the CLI and PDF
         if o.get("baseline_rmssd_ms") is not None and o.get("training_rmssd_ms") is not None:
             rows.append(("RMSSD baseline → training",
                          f"{o['baseline_rmssd_ms']:.1f} ms → {o['training_rmssd_ms']:.1f} ms"))
             rows.append(("Heart-rate oscillation / pacer",
-                         f"{_num(o.get('hr_peak_bpm'), '.1f', '/min')} / "
-                         f"{_num(o.get('pacer_bpm'), '.1f', '/min')}"))
+                         f"{format_number(o.get('hr_peak_bpm'), '.1f', '/min')} / "
+                         f"{format_number(o.get('pacer_bpm'), '.1f', '/min')}"))
         if s.get("breathing_bpm") is not None:
-            rows.append(("Breathing", _num(s["breathing_bpm"], ".1f", " /min")))
+            rows.append(("Breathing", format_number(s["breathing_bpm"], ".1f", " /min")))
         form = QFormLayout()
         self.values: dict[str, QLabel] = {}
         for name, text in rows:
@@ -314,88 +312,10 @@ class ProgressDialog(QDialog):
         self.table.setHorizontalHeaderLabels(headers)
         for i, r in enumerate(rows):
             cells = (r["start_time"][:10], r["protocol"], f"{r['minutes']:.1f}",
-                     _num(r["resting_rmssd_ms"], ".1f"), _num(r["coherence"], ".2f"),
-                     _num(r["pre_rating"], "d"), _num(r["post_rating"], "d"))
+                     format_number(r["resting_rmssd_ms"], ".1f"),
+                     format_number(r["coherence"], ".2f"),
+                     format_number(r["pre_rating"], "d"), format_number(r["post_rating"], "d"))
             for j, text in enumerate(cells):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         layout.addWidget(self.table)
-
-
-class ClientChooser(QDialog):
-    """Pick one of the library's clients (for their progress)."""
-
-    chosen = Signal(str)
-
-    def __init__(self, names: list[str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Progress — choose a client")
-        self.list = QListWidget()
-        self.list.addItems(names)
-        self.list.setCurrentRow(0)
-        self.list.itemDoubleClicked.connect(lambda _item: self._choose())
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._choose)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Whose progress?"))
-        layout.addWidget(self.list)
-        layout.addWidget(buttons)
-
-    def _choose(self) -> None:
-        item = self.list.currentItem()
-        if item is not None:
-            self.chosen.emit(item.text())
-            self.accept()
-
-
-class SessionChooser(QDialog):
-    """The library's sessions, newest first, by client, date and length; or another file."""
-
-    chosen = Signal(str)  # a session folder
-    other_file = Signal()
-
-    COLUMNS = ("date", "client", "minutes", "protocol", "ended")
-
-    def __init__(self, rows: list[dict], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Open a recording")
-        self.resize(640, 420)
-        self.rows = rows
-        self.table = QTableWidget(len(rows), len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(self.COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        for i, r in enumerate(rows):
-            start = str(r.get("start_time") or "")
-            cells = (start[:16].replace("T", " "), r.get("client_name") or "—",
-                     _num(r.get("duration_s") and r["duration_s"] / 60.0, ".1f"),
-                     r.get("protocol") or "—", r.get("end_status") or "—")
-            for j, text in enumerate(cells):
-                self.table.setItem(i, j, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        if rows:
-            self.table.selectRow(0)
-        self.table.cellDoubleClicked.connect(lambda _r, _c: self._choose())
-        other = QPushButton("Other file…")
-        other.clicked.connect(lambda: (self.other_file.emit(), self.accept()))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.addButton(other, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.accepted.connect(self._choose)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Sessions in the library (an RR file: Other file…)"
-                                if rows else "No sessions in the library yet."))
-        layout.addWidget(self.table)
-        layout.addWidget(buttons)
-
-    def _choose(self) -> None:
-        selected = self.table.selectionModel().selectedRows()
-        if selected:
-            self.chosen.emit(self.rows[selected[0].row()]["folder"])
-            self.accept()

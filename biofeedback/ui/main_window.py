@@ -7,48 +7,37 @@ pacer rate, replay controls) to the bridge. It computes nothing itself.
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QDoubleSpinBox,
-    QFileDialog,
-    QFrame,
-    QHBoxLayout,
     QLabel,
-    QMainWindow,
     QMessageBox,
     QPushButton,
-    QScrollArea,
-    QSlider,
-    QSplitter,
     QToolBar,
-    QVBoxLayout,
-    QWidget,
 )
 
 from ..app.launch import SessionPlan
 from ..signal import CoherenceParams, LiveParams
-from ..signal.coherence import CHALLENGE_THRESHOLDS
+from ..training.feedback import CHALLENGE_THRESHOLDS
 from ..types import DeviceEvent
-from .bridge import Assessed, Finished, SessionBridge, Started
+from .bridge import Finished, SessionBridge, Started
 from .client_view import ClientView
 from .dialogs import (
-    AssessmentDialog,
-    ClientChooser,
-    ProgressDialog,
-    SessionChooser,
     SettingsDialog,
     SummaryDialog,
     save_preferences,
 )
+from .layout import arrange
+from .library_dialogs import LibraryDialogs
 from .model import LiveModel
+from .placement import GEOMETRY_KEY, fit_to_screen
+from .replay_bar import ReplayBar
 from .sharing import install_sharing
 from .sound import AVAILABLE as SOUND_AVAILABLE
 from .sound import Sounds
@@ -58,11 +47,6 @@ from .widgets.panels import DevicePanel, FeedbackPanel, SessionPanel
 from .widgets.plots import CoherencePlot, HeartRatePlot, RmssdPlot, SpectrumPlot
 
 REFRESH_MS = 33  # at most ~30 redraws of plots and panels a second
-GEOMETRY_KEY = "window/geometry"  # QSettings: the window's last size and place
-DEFAULT_SIZE = QSize(1440, 900)
-#: Room left for the window manager's frame and title bar, which Qt cannot know before
-#: the window is shown.
-FRAME_ALLOWANCE = QSize(16, 40)
 #: The command-line hint in the strap's messages, and what a window user reads instead.
 CLI_HINT = re.compile(r";?\s*use --source sim\b[^;]*")
 WINDOW_HINT = " — press “Use the simulated strap” to practise without one"
@@ -73,79 +57,7 @@ def for_window(message: str) -> str:
     return CLI_HINT.sub(WINDOW_HINT, message) if CLI_HINT.search(message) else message
 
 
-def fitted_geometry(available: QRect, saved: QRect | None, minimum: QSize) -> QRect:
-    """Where the window goes: the saved place when it still lies within ``available``,
-    else the default size shrunk to ``available`` (less the frame) and centred on it."""
-    if saved is not None and saved.isValid() and available.contains(saved):
-        return saved
-    room = available.size() - FRAME_ALLOWANCE
-    size = DEFAULT_SIZE.boundedTo(room).expandedTo(minimum)
-    rect = QRect(0, 0, size.width(), size.height())
-    rect.moveCenter(available.center())
-    rect.moveTop(max(rect.top(), available.top() + FRAME_ALLOWANCE.height() // 2))
-    return rect
-
-
-class ReplayBar(QWidget):
-    """Play/pause, speed (1-50x) and position of a replay."""
-
-    def __init__(self, bridge: SessionBridge) -> None:
-        super().__init__()
-        self.bridge = bridge
-        self.play = QPushButton("Pause")
-        self.play.setCheckable(True)
-        self.play.toggled.connect(self._toggled)
-        self.speed = QDoubleSpinBox()
-        self.speed.setToolTip("replay speed")
-        self.speed.setRange(1.0, 50.0)
-        self.speed.setSuffix(" ×")
-        self.speed.valueChanged.connect(bridge.set_speed)
-        self.position = QSlider(Qt.Orientation.Horizontal)
-        self.position.sliderReleased.connect(self._seek)
-        self.label = QLabel("00:00")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Replay"))
-        layout.addWidget(self.play)
-        layout.addWidget(self.speed)
-        layout.addWidget(self.position, 1)
-        layout.addWidget(self.label)
-
-    def begin(self, duration_s: float, speed: float, paused: bool) -> None:
-        self.position.setRange(0, max(int(duration_s), 1))
-        for widget, set_value in ((self.speed, lambda: self.speed.setValue(speed)),
-                                  (self.play, lambda: self.play.setChecked(paused))):
-            widget.blockSignals(True)
-            set_value()
-            widget.blockSignals(False)
-        self.play.setText("Play" if paused else "Pause")
-
-    def _toggled(self, paused: bool) -> None:
-        self.play.setText("Play" if paused else "Pause")
-        if not paused and not self.bridge.running:  # ended: play again from the start
-            self.bridge.seek(0.0)
-            return
-        self.bridge.pause(paused)
-
-    def ended(self, duration_s: float) -> None:
-        """The replay reached its end: the bar stays, ready to play again or seek back."""
-        self.play.blockSignals(True)
-        self.play.setChecked(True)
-        self.play.blockSignals(False)
-        self.play.setText("Play")
-        self.show_time(duration_s)
-
-    def _seek(self) -> None:
-        self.bridge.seek(float(self.position.value()))
-
-    def show_time(self, t_s: float) -> None:
-        if not self.position.isSliderDown():
-            self.position.setValue(int(t_s))
-        minutes, seconds = divmod(int(t_s), 60)
-        self.label.setText(f"{minutes:02d}:{seconds:02d}")
-
-
-class MainWindow(QMainWindow):
+class MainWindow(LibraryDialogs):
     closed = Signal()  # the window has closed for good: the application ends
 
     def __init__(self, root: Path, prefs: dict, source: str | None = None,
@@ -187,49 +99,8 @@ class MainWindow(QMainWindow):
                                   "font-weight: bold; font-size: 15px;")
         self.use_sim = QPushButton("Use the simulated strap")
         self.use_sim.clicked.connect(self._use_simulated)
-        banner_row = QHBoxLayout()
-        banner_row.addWidget(self.banner, 1)
-        banner_row.addWidget(self.use_sim)
+        self.setCentralWidget(arrange(self))
         self._show_banner("")
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.device)
-        left_layout.addWidget(self.session)
-        left_layout.addStretch(1)
-        # Scrolls rather than forcing its height on the window (a 1366×768 laptop).
-        left_scroll = QScrollArea()
-        left_scroll.setWidget(left)
-        left_scroll.setWidgetResizable(True)
-        left_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        left_scroll.setFixedWidth(340)
-        # The controls take the full height on the left, so Start stays in view on a
-        # 1366×768 laptop; the pacer and the feedback on top, the plots below them.
-        self.feedback.setFixedWidth(340)
-        top = QHBoxLayout()
-        top.addWidget(self.pacer, 3)
-        top.addWidget(self.feedback)
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.coherence_plot.widget)
-        bottom.addWidget(self.rmssd_plot.widget)
-        bottom.addWidget(self.spectrum.widget)
-        plots = QSplitter(Qt.Orientation.Vertical)
-        plots.addWidget(self.hr_plot.widget)
-        plots.addWidget(bottom)
-        display = QVBoxLayout()
-        display.addLayout(top, 5)
-        display.addWidget(plots, 6)
-        columns = QHBoxLayout()
-        columns.addWidget(left_scroll)
-        columns.addLayout(display, 1)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addLayout(banner_row)
-        layout.addLayout(columns, 1)
-        layout.addWidget(self.replay_bar)
-        self.setCentralWidget(central)
         self._build_toolbar()
         self.sharing = install_sharing(self, root)  # clients, share, dropped bundles
         self.statusBar().showMessage("Ready: choose a strap and press Start.")
@@ -241,6 +112,8 @@ class MainWindow(QMainWindow):
         self.session.marker_requested.connect(self.bridge.marker)
         self.session.rate_changed.connect(self.bridge.set_rate)
         self.bridge.update.connect(self.model.on_update)
+        self.bridge.ticked.connect(self.model.on_tick)
+        self.bridge.pacer_changed.connect(self.model.on_pacer)
         self.bridge.device_event.connect(self._on_event)
         self.bridge.started.connect(self._on_started)
         self.bridge.finished.connect(self._on_finished)
@@ -250,9 +123,6 @@ class MainWindow(QMainWindow):
         self.bridge.progressed.connect(self._on_progress)
         self.bridge.clients_listed.connect(self._choose_client)
         self.bridge.sessions_listed.connect(self._choose_session)
-        self.assessment: AssessmentDialog | None = None
-        self.progress: ProgressDialog | None = None
-        self.chooser: ClientChooser | SessionChooser | None = None
         self.model.changed.connect(self._schedule_refresh)
         self.model.banner_changed.connect(self._show_banner)
         self._cue_timer = QTimer(self)
@@ -284,17 +154,7 @@ class MainWindow(QMainWindow):
             bar.addAction(action)
 
     def fit_to_screen(self) -> None:
-        """Open where the window was last left (QSettings), if that still fits the screen;
-        otherwise as large as the default allows within the available area."""
-        screen = self.screen() or QApplication.primaryScreen()
-        saved = QRect()
-        data = QSettings().value(GEOMETRY_KEY)
-        if data is not None and self.restoreGeometry(data):
-            saved = self.geometry()
-            screen = QApplication.screenAt(saved.center()) or screen
-        minimum = self.minimumSizeHint()
-        self.setGeometry(fitted_geometry(screen.availableGeometry(),
-                                         saved if data is not None else None, minimum))
+        fit_to_screen(self)
 
     # -- commands -----------------------------------------------------------------------
     def _plan(self) -> SessionPlan:
@@ -317,72 +177,16 @@ class MainWindow(QMainWindow):
             return
         self.bridge.start_replay(path, speed)
 
-    def _open_recording(self) -> None:
-        """The library's sessions (client, date, length) to replay; any RR file too."""
-        self.bridge.list_sessions()
-
-    def _choose_session(self, rows: list) -> None:
-        self.chooser = SessionChooser(rows, self)
-        self.chooser.chosen.connect(self.start_replay)
-        self.chooser.other_file.connect(self._open_file)
-        self.chooser.open()
-
     def _review_beats(self) -> None:
         """A session of the library to review beat by beat (ui/review.py)."""
         from .review import choose_and_review
 
         self.review_chooser = choose_and_review(self.root, self)
 
-    def _open_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open a recording", str(self.root / "sessions"),
-            "Session (session.json);;RR files (*.csv *.txt *.hrm);;All files (*)")
-        if path:
-            self.start_replay(str(Path(path).parent) if path.endswith("session.json") else path)
-
     def _scan(self) -> None:
         self.statusBar().showMessage("Scanning for heart-rate straps…")
         self.device.scanning()
         self.bridge.scan(5.0)
-
-    def _progress(self) -> None:
-        client = self.session.client.text().strip()
-        if client:
-            self.bridge.load_progress(client)
-        else:  # which client? the library knows them
-            self.bridge.list_clients()
-
-    def _choose_client(self, names: list) -> None:
-        if not names:
-            self.statusBar().showMessage("No clients yet: enter a client name when you "
-                                         "start a session.")
-            return
-        self.chooser = ClientChooser(names, self)
-        self.chooser.chosen.connect(self.bridge.load_progress)
-        self.chooser.open()
-
-    def _on_progress(self, loaded: tuple) -> None:
-        if self._closing:
-            return
-        client, progress = loaded
-        self.progress = ProgressDialog(client, progress, self)
-        self.progress.open()
-
-    def _on_assessed(self, a: Assessed) -> None:
-        if self._closing:
-            return
-        self.assessment = AssessmentDialog(a, self)
-        rate = a.assessment.recommended_bpm
-
-        def save(value: float) -> None:
-            self.bridge.save_resonance(a.client, value)
-            self.session.rate.setValue(value)
-            self.statusBar().showMessage(f"{a.client}'s resonance rate: {value:g}/min")
-
-        self.assessment.save_requested.connect(save)
-        self.assessment.open()
-        if math.isfinite(rate):
-            self.statusBar().showMessage(f"Resonance assessment: {rate:g} breaths/min")
 
     def _use_simulated(self) -> None:
         self.device.use_simulated()
@@ -427,17 +231,15 @@ class MainWindow(QMainWindow):
 
     # -- what the bridge reports ----------------------------------------------------------
     def _on_started(self, s: Started) -> None:
-        self.model.attach(s.runner, s.device)
+        self.model.attach(s)
         self._live = not s.replay
-        self.coherence_plot.set_thresholds(s.runner.settings.level_thresholds())
+        self.coherence_plot.set_thresholds(s.settings.level_thresholds())
         self.session.set_running(True)
         self.session.start.setEnabled(True)
         self.replay_bar.setVisible(s.replay)
         self.session.setVisible(not s.replay)
         if s.replay:
-            clock = s.runner.clock
-            self.replay_bar.begin(s.device.get("duration_s", 0.0), clock.speed,
-                                  getattr(clock, "paused", False))
+            self.replay_bar.begin(s.device.get("duration_s", 0.0), s.speed, s.paused)
             self.statusBar().showMessage(f"Replaying {s.device.get('address')}")
         else:
             self.statusBar().showMessage(f"Recording into {s.folder}")

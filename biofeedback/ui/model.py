@@ -1,8 +1,10 @@
 """What the window shows, gathered from the session's updates (the "model" of model/view).
 
-The model only collects and keeps what the runner reports; it derives nothing beyond
-simple bookkeeping (recent history, counts, shares), so every number on screen is one the
-runner or the analyzer produced. Views read it when it says :attr:`LiveModel.changed`.
+The model only keeps the immutable snapshots the session sends (:mod:`biofeedback.training.
+snapshots`: the start, an update per beat, a tick between beats, a new pacer schedule after a
+rate change); it derives nothing beyond simple bookkeeping (recent history, counts, shares),
+so every number on screen is one the session or the analyzer produced. Views read it when it
+says :attr:`LiveModel.changed`.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ..signal.coherence import Coherence
-from ..training.pacer import PacerState
-from ..training.session import SessionRunner, SessionUpdate
+from ..training.pacer import PacerSchedule, PacerState
+from ..training.plan import breathing_targets
+from ..training.protocols import Protocol
+from ..training.snapshots import SessionTick, SessionUpdate, Started
 from ..types import DeviceEvent
 
 HR_WINDOW_S = 120.0
@@ -54,15 +58,18 @@ class LiveModel(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.runner: SessionRunner | None = None
-        self.ended: SessionRunner | None = None  # the last session's, once it has stopped
+        self.session: Started | None = None  # the running session's start
+        self.schedule: PacerSchedule | None = None  # its pacer, the last one sent
+        self.protocol: Protocol | None = None  # the running or the last session's
         self.reset()
 
     def reset(self) -> None:
         self.device = DeviceStatus()
         self.feedback = Feedback()
         self.t_s = 0.0
+        self.clock_s = 0.0  # the session clock, as the last update or tick said
         self.step = ""
+        self.pacer: PacerState | None = None  # what the pacer shows now
         self.hr: deque[tuple[float, float]] = deque()
         self.coherence_trend: list[tuple[float, float, int]] = []
         self.rmssd_trend: list[tuple[float, float]] = []
@@ -73,9 +80,10 @@ class LiveModel(QObject):
         self.banner = ""
 
     # -- fed by the bridge --------------------------------------------------------------
-    def attach(self, runner: SessionRunner, device: dict) -> None:
+    def attach(self, started: Started) -> None:
         self.reset()
-        self.runner, self.ended = runner, None
+        self.session, self.schedule, self.protocol = started, started.pacer, started.protocol
+        device = started.device
         self.device.name = device.get("name") or device.get("kind", "strap")
         self.device.battery_pct = device.get("battery_pct")
         self.device.state = "connected"
@@ -83,19 +91,34 @@ class LiveModel(QObject):
 
     def detach(self) -> None:
         """The session has ended: no pacer, no current level; its trends stay on screen."""
-        if self.runner is None:
+        if self.session is None:
             return
-        self.runner, self.ended = None, self.runner
-        self.t_s = max(self.t_s, self.ended.clock.now())
+        self.session = None
+        self.t_s = max(self.t_s, self.clock_s)
+        self.pacer = None
         self.feedback.level, self.feedback.coherence = -1, None
         self.device.state = "idle"
         self.step = ""
         self.changed.emit()
 
+    def on_tick(self, tick: SessionTick) -> None:
+        """The clock, step and pacer between beats (no redraw asked: views poll them)."""
+        if self.session is None:
+            self.clock_s = max(self.clock_s, tick.clock_s)  # the final tick of an ended session
+            return
+        self.clock_s, self.step, self.pacer = tick.clock_s, tick.step, tick.pacer
+
+    def on_pacer(self, schedule: PacerSchedule) -> None:
+        """A rate change: the pacer's new schedule."""
+        if self.session is not None:
+            self.schedule = schedule
+
     def on_update(self, u: SessionUpdate) -> None:
         m = u.metrics
         self.t_s = m.t_s
         self.step = u.step
+        if u.clock_s == u.clock_s:  # not NaN
+            self.clock_s = u.clock_s
         self.hr.append((m.t_s, m.hr_bpm))
         while self.hr and self.hr[0][0] < m.t_s - HR_WINDOW_S:
             self.hr.popleft()
@@ -141,19 +164,15 @@ class LiveModel(QObject):
     @property
     def active(self) -> bool:
         """Whether a session (or replay) is running now."""
-        return self.runner is not None
+        return self.session is not None
 
     def now_s(self) -> float:
         """Session time now; after the end, where the session stopped."""
-        return self.runner.clock.now() if self.runner is not None else self.t_s
+        return self.clock_s if self.session is not None else max(self.t_s, self.clock_s)
 
     def pacer_state(self) -> PacerState | None:
         """What the pacer shows now (None: no pacer in this step or no session)."""
-        r = self.runner
-        if r is None:
-            return None
-        t = r.clock.now()
-        return r.pacer.state(t) if r.protocol.step_at(t).paced else None
+        return self.pacer if self.session is not None else None
 
     def hr_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         if not self.hr:
@@ -163,7 +182,6 @@ class LiveModel(QObject):
 
     def pacer_trace(self, t_s: np.ndarray) -> np.ndarray | None:
         """The pacer's target volume (0..1) at ``t_s``, NaN where no pacer was shown."""
-        runner = self.runner or self.ended
-        if runner is None or len(t_s) == 0:
+        if self.schedule is None or self.protocol is None or len(t_s) == 0:
             return None
-        return runner.breathing_targets(t_s)
+        return breathing_targets(self.schedule, self.protocol, t_s)

@@ -1,6 +1,6 @@
 """Colours and fonts of the display.
 
-Coherence levels use the Okabe-Ito palette (Okabe & Ito 2008, "Color Universal Design"),
+Coherence levels use the Okabe-Ito palette (``training.feedback.LEVEL_COLORS``),
 distinguishable with every common colour-vision deficiency, and always come with their word
 (LOW / MEDIUM / HIGH), never colour alone.
 """
@@ -14,7 +14,6 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 LEVEL_WORDS = ("LOW", "MEDIUM", "HIGH")
-LEVEL_COLORS = ("#D55E00", "#E69F00", "#009E73")  # vermillion, orange, bluish green
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,6 @@ ALLOWED = {
     "__main__": {"cli"},
 }
 SIGNAL_THIRD_PARTY = {"numpy", "scipy"}
-H_PIPE = "h-pipe's branch splits the runner and the window and moves the ui to snapshots"
 
 
 def module_name(path: Path) -> str:
@@ -213,26 +212,13 @@ def test_importing_the_devices_front_door_imports_no_backend():
 
 
 UI_MODULES = sorted(m for m in MODULES if room(m) == "ui")
-#: The ui modules that hold or read the runner until h-pipe's snapshots land.
-UI_WITH_RUNNER = {"biofeedback.ui", "biofeedback.ui.bridge", "biofeedback.ui.model",
-                  "biofeedback.ui.main_window"}
-
-
-@pytest.mark.parametrize("module", [
-    pytest.param(m, marks=pytest.mark.xfail(strict=False, reason=H_PIPE))
-    if m in UI_WITH_RUNNER else m for m in UI_MODULES])
+@pytest.mark.parametrize("module", UI_MODULES)
 def test_no_ui_module_mentions_the_runner(module):
     text = MODULES[module].read_text(encoding="utf-8")
     assert not re.search("runner", text, re.I), f"{module} mentions the runner"
 
 
-#: Modules over the limit that h-pipe's branch splits.
-SPLIT_BY_H_PIPE = {"biofeedback.ui.main_window", "biofeedback.ui.dialogs"}
-
-
-@pytest.mark.parametrize("module", [
-    pytest.param(m, marks=pytest.mark.xfail(strict=False, reason=H_PIPE))
-    if m in SPLIT_BY_H_PIPE else m for m in sorted(MODULES)])
+@pytest.mark.parametrize("module", sorted(MODULES))
 def test_no_module_is_over_400_lines(module):
     n = len(MODULES[module].read_text(encoding="utf-8").splitlines())
     assert n <= MAX_LINES, f"{module}: {n} lines"

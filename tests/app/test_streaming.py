@@ -7,7 +7,8 @@ from helpers import record_sim
 from biofeedback.app.lsl import LslOutlet
 from biofeedback.devices import open_source
 from biofeedback.devices.source import SessionClock
-from biofeedback.training.session import SessionRunner, SessionSettings
+from biofeedback.training.plan import SessionSettings
+from biofeedback.training.runner import SessionRunner
 
 
 def test_lsl_outlet_publishes_rr_that_an_inlet_receives():

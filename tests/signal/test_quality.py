@@ -180,7 +180,7 @@ def test_record_prints_no_numbers_for_a_session_that_is_not_interpretable():
     import io
 
     from biofeedback.commands.record import _print_summary
-    from biofeedback.training.session import SessionResult
+    from biofeedback.training.snapshots import SessionResult
 
     rec = load("polar_h10/pvc_bigeminy_10min_ecg_rr.csv")
     s = summarize(rec.t_s, rec.rr_ms)

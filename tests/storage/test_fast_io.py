@@ -13,15 +13,16 @@ import numpy as np
 import pytest
 from realdata import data_file, load
 
+from biofeedback.app.importing import import_beats
 from biofeedback.cli import main
 from biofeedback.devices.replay import ReplaySource
 from biofeedback.devices.source import SessionClock
 from biofeedback.storage.folder import read_session
 from biofeedback.storage.tables import csv_cell, write_columns
 from biofeedback.storage.writer import SessionWriter
-from biofeedback.training.importing import import_beats
+from biofeedback.training.plan import SessionSettings
 from biofeedback.training.protocols import unpaced_protocol
-from biofeedback.training.session import SessionRunner, SessionSettings
+from biofeedback.training.runner import SessionRunner
 from biofeedback.types import BeatTable
 
 

@@ -130,7 +130,7 @@ def test_a_session_that_is_not_an_assessment_is_a_one_line_error(tmp_path):
 def test_with_the_accelerometer_each_rate_says_whether_it_was_followed(tmp_path):
     folder = record(tmp_path, "sim:rf=5.5,seed=1", "stepped")
     record0 = read_session(folder)
-    from biofeedback.training.session import recorded_plan
+    from biofeedback.training.plan import recorded_plan
 
     _, _, pacer = recorded_plan(record0.meta, record0.events)
     t = np.arange(0, record0.beats["t_s"][-1], 1 / 25)

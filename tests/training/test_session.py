@@ -11,10 +11,8 @@ from biofeedback.devices.source import SessionClock
 from biofeedback.signal import causal_flags, windowed_time_domain
 from biofeedback.storage.folder import read_session
 from biofeedback.storage.writer import MetricsFile
-from biofeedback.training.session import (
-    SessionUpdate,
-    replay_runner,
-)
+from biofeedback.training.runner import replay_runner
+from biofeedback.training.snapshots import SessionUpdate
 from biofeedback.types import DeviceEvent
 
 

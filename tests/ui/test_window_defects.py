@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from biofeedback.storage.folder import read_session  # noqa: E402
-from biofeedback.training.session import SessionResult  # noqa: E402
+from biofeedback.training.snapshots import SessionResult  # noqa: E402
 from biofeedback.ui.dialogs import DEFAULTS, ProgressDialog, SettingsDialog, SummaryDialog  # noqa: E402
 from biofeedback.ui.theme import DARK, LIGHT, apply_theme  # noqa: E402
 
@@ -447,7 +447,7 @@ def test_summary_has_a_heading_and_the_standard_protocols_rmssd_change(qtbot, tm
     from biofeedback.app.replay import open_replay
     from biofeedback.commands.record import _print_summary
     from biofeedback.devices.source import PlaybackClock
-    from biofeedback.training.session import replay_runner
+    from biofeedback.training.runner import replay_runner
 
     runner = replay_runner(open_replay(str(RECORDED)), None, PlaybackClock(1000.0))
     result: SessionResult = asyncio.run(runner.run())

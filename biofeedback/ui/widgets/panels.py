@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from ...app.launch import SessionPlan
+from ...training.feedback import LEVEL_COLORS
 from ...training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
 from ..model import LiveModel
-from ..theme import LEVEL_COLORS, LEVEL_WORDS, LIGHT, Theme, level_bar_style
+from ..theme import LEVEL_WORDS, LIGHT, Theme, level_bar_style
 
 
 def _clock(t_s: float) -> str:

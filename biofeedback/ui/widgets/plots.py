@@ -6,10 +6,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from ...signal.coherence import CHALLENGE_THRESHOLDS
 from ...signal.spectral import BANDS_HZ
+from ...training.feedback import CHALLENGE_THRESHOLDS, LEVEL_COLORS
 from ..model import HR_WINDOW_S, LiveModel
-from ..theme import LEVEL_COLORS, Theme
+from ..theme import Theme
 
 #: Trends span at least this much session time, so an empty or young session is not
 #: drawn on a 0-1 axis.
