@@ -155,6 +155,164 @@ def _pns_sns_fit() -> None:
               f"{np.abs(a @ coef - y).max():.3f} (tolerance 0.1)")
 
 
+# -- second round (docs/kubios_parity.md, "Second round") ---------------------------------
+
+def _hr_4hz(rr: np.ndarray) -> np.ndarray:
+    """Heart rate (bpm) of the 4 Hz natural-cubic-spline RR series the spectra use."""
+    _, grid = resample_rr(np.cumsum(rr) / 1000.0, rr)
+    return 60000.0 / grid
+
+
+def _hr_held(rr: np.ndarray) -> np.ndarray:
+    """Heart rate held over each interval, sampled at 4 Hz (the exact time-weighted HR)."""
+    t_end = np.cumsum(rr) / 1000.0
+    grid = np.arange(0.0, t_end[-1], 0.25)
+    return 60000.0 / rr[np.searchsorted(t_end, grid, side="right")]
+
+
+def _equal_count_segments(rr: np.ndarray, count: int) -> list[np.ndarray]:
+    return np.array_split(rr, count)
+
+
+def _sdann_of(segments: list[np.ndarray]) -> float:
+    return float(np.std([s.mean() for s in segments], ddof=1))
+
+
+def _sdnn_index_of(segments: list[np.ndarray]) -> float:
+    return float(np.mean([s.std(ddof=1) for s in segments]))
+
+
+def _segments_4hz(rr: np.ndarray) -> list[np.ndarray]:
+    """Complete 1200-sample (300 s) pieces of the 4 Hz RR series."""
+    _, grid = resample_rr(np.cumsum(rr) / 1000.0, rr)
+    k = grid.size // 1200
+    return list(grid[: k * 1200].reshape(k, 1200))
+
+
+def _tinn_regression(rr: np.ndarray, nonzero_only: bool, bin_ms: float = BIN_MS) -> float:
+    """Each side of the triangle a least-squares line through the histogram's peak, fitted to
+    every bin on that side (not clipped at zero); TINN the distance between the two lines'
+    zero crossings."""
+    edges = bin_ms * np.arange(np.floor(rr.min() / bin_ms), np.floor(rr.max() / bin_ms) + 2)
+    d, _ = np.histogram(rr, edges)
+    centre = (edges[:-1] + edges[1:]) / 2
+    x = int(np.argmax(d))
+    use = d > 0 if nonzero_only else np.ones(d.size, dtype=bool)
+
+    def crossing(side: np.ndarray) -> float:
+        dt = centre[side] - centre[x]
+        dy = d[side] - d[x]
+        return float(centre[x] - d[x] * np.sum(dt * dt) / np.sum(dt * dy))
+
+    idx = np.arange(d.size)
+    return crossing(use & (idx > x)) - crossing(use & (idx < x))
+
+
+def _stress_index_grid(rr: np.ndarray, origin_ms: float) -> float:
+    """Stress index with 50 ms bins whose edges lie at ``origin + 50 k`` ms."""
+    edges = origin_ms + 50.0 * np.arange(np.floor((rr.min() - origin_ms) / 50.0),
+                                         np.floor((rr.max() - origin_ms) / 50.0) + 2)
+    counts, _ = np.histogram(rr, edges)
+    amo_pct = 100.0 * counts.max() / rr.size
+    return float(np.sqrt(amo_pct / (2.0 * np.median(rr) / 1000.0 * np.ptp(rr) / 1000.0)))
+
+
+def _minus_4hz_trend(rr: np.ndarray, lam: float = 500.0) -> np.ndarray:
+    """RR less the smoothness-priors trend (λ on the 4 Hz series) read at the beats, the 4 Hz
+    series' mean added back."""
+    t_s = np.cumsum(rr) / 1000.0
+    grid_t, grid = resample_rr(t_s, rr)
+    trend = grid - smoothness_priors_detrend(grid, lam)
+    return rr - np.interp(t_s, grid_t, trend) + grid.mean()
+
+
+def _entropy_distance(rr: np.ndarray, which: int, p: float) -> float:
+    """ApEn (0) or SampEn (1), m = 2, r = 0.2 SDNN, with the Minkowski-``p`` distance."""
+    from scipy.spatial import cKDTree
+
+    n, m, r = rr.size, 2, 0.2 * rr.std(ddof=1)
+
+    def counts(k: int, rows: int) -> np.ndarray:
+        v = np.lib.stride_tricks.sliding_window_view(rr, k)[:rows]
+        return np.asarray(cKDTree(v).query_ball_point(v, r, p=p, return_length=True))
+
+    c_m, c_m1 = counts(m, n - m + 1), counts(m + 1, n - m)
+    if which == 0:
+        return float(np.mean(np.log(c_m / (n - m + 1))) - np.mean(np.log(c_m1 / (n - m))))
+    b = c_m[:-1].sum() - (n - m) - (c_m[-1] - 1)
+    return float(-np.log((c_m1.sum() - (n - m)) / b))
+
+
+def _dfa_box_mean(rr: np.ndarray, lo: int, hi: int) -> float:
+    """DFA with F(n) the mean of the boxes' RMS residuals (not the RMS over all boxes)."""
+    y = np.cumsum(rr - rr.mean())
+    sizes = np.arange(lo, hi + 1)
+    f = []
+    for n in sizes:  # a bench: a loop over box sizes
+        k = y.size // n
+        boxes = y[: k * n].reshape(k, n)
+        basis = np.vander(np.arange(n), 2)
+        coef = np.linalg.lstsq(basis, boxes.T, rcond=None)[0]
+        f.append(np.mean(np.sqrt(np.mean((boxes.T - basis @ coef) ** 2, axis=0))))
+    return float(np.polyfit(np.log10(sizes), np.log10(f), 1)[0])
+
+
+def _second_round() -> None:
+    print("second round (docs/kubios_parity.md)")
+    print("STD HR")
+    _row("SD of the 4 Hz HR series / 4", "STD HR (beats/min)",
+         lambda rr: float(_hr_4hz(rr).std(ddof=1)) / 4.0)
+    _row("SD of HR held over each interval (4 Hz) / 4", "STD HR (beats/min)",
+         lambda rr: float(_hr_held(rr).std(ddof=1)) / 4.0)
+    print("SDANN / SDNN index")
+    _row("SDANN, 12 segments of equal beat count", "SDANN (ms)",
+         lambda rr: _sdann_of(_equal_count_segments(rr, 12)))
+    _row("SDNN index, 12 segments of equal beat count", "SDNN index (ms)",
+         lambda rr: _sdnn_index_of(_equal_count_segments(rr, 12)))
+    _row("SDANN, 1200-sample pieces of the 4 Hz series", "SDANN (ms)",
+         lambda rr: _sdann_of(_segments_4hz(rr)))
+    _row("SDNN index, 1200-sample pieces of the 4 Hz series", "SDNN index (ms)",
+         lambda rr: _sdnn_index_of(_segments_4hz(rr)))
+    print("TINN")
+    _row("lines through the peak, every bin (1/128 s)", "TINN (ms)",
+         lambda rr: _tinn_regression(rr, False))
+    _row("lines through the peak, non-empty bins (1/128 s)", "TINN (ms)",
+         lambda rr: _tinn_regression(rr, True))
+    _row("lines through the peak, every bin (1/64 s)", "TINN (ms)",
+         lambda rr: _tinn_regression(rr, False, 2 * BIN_MS))
+    print("stress index")
+    for origin in (0.0, 25.0):
+        _row(f"RR less the 4 Hz λ=500 trend, bin edges {origin:g}+50k ms", "Stress index",
+             lambda rr, o=origin: _stress_index_grid(_minus_4hz_trend(rr), o))
+        _row(f"RR detrended, 4 Hz-equivalent λ, bin edges {origin:g}+50k ms", "Stress index",
+             lambda rr, o=origin: _stress_index_grid(_detrended_4hz_lambda(rr), o))
+    print("ApEn / SampEn")
+    for p, name in ((2.0, "Euclidean"), (1.0, "city-block")):
+        for which, label in ((0, "Approximate entropy (ApEn)"), (1, "Sample entropy (SampEn)")):
+            _row(f"{'ApEn' if which == 0 else 'SampEn'}, raw RR, {name} distance", label,
+                 lambda rr, w=which, p=p: _entropy_distance(rr, w, p))
+    for which, label in ((0, "Approximate entropy (ApEn)"), (1, "Sample entropy (SampEn)")):
+        _row(f"{'ApEn' if which == 0 else 'SampEn'}, RR less the 4 Hz λ=500 trend", label,
+             lambda rr, w=which: _entropy(rr, w, _minus_4hz_trend, False))
+        _row(f"{'ApEn' if which == 0 else 'SampEn'}, first 1000 beats only", label,
+             lambda rr, w=which: entropies(rr[:1000], 2)[w])
+    print("DFA")
+    _row("α1, F(n) the mean of the boxes' RMS", "alpha 1", lambda rr: _dfa_box_mean(rr, 4, 16))
+    _row("α2, F(n) the mean of the boxes' RMS", "alpha 2", lambda rr: _dfa_box_mean(rr, 17, 64))
+    _row("α1, RR less the 4 Hz λ=500 trend", "alpha 1",
+         lambda rr: dfa_alpha(_minus_4hz_trend(rr), 4, 16))
+    _row("α2, RR less the 4 Hz λ=500 trend", "alpha 2",
+         lambda rr: dfa_alpha(_minus_4hz_trend(rr), 17, 64))
+    for beats in (1000, 2000):
+        _row(f"α1, first {beats} beats only", "alpha 1",
+             lambda rr, b=beats: dfa_alpha(rr[:b], 4, 16))
+        _row(f"α2, first {beats} beats only", "alpha 2",
+             lambda rr, b=beats: dfa_alpha(rr[:b], 17, 64))
+    for lam in (5000.0, 30000.0):
+        _row(f"α2, RR detrended λ={lam:.0f} (beats)", "alpha 2",
+             lambda rr, lam=lam: dfa_alpha(_detrended(rr, lam), 17, 64))
+
+
 def main() -> None:
     print("error against Kubios HRV 3.1.0 (%), series 1..5")
     print("STD HR")
@@ -215,6 +373,7 @@ def main() -> None:
              lambda rr, lam=lam: dfa_alpha(_detrended(rr, lam), 17, 64))
     print("PNS / SNS")
     _pns_sns_fit()
+    _second_round()
 
 
 if __name__ == "__main__":

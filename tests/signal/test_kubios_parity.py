@@ -44,8 +44,6 @@ NOT_REPRODUCED = {
     "sampen": "-35..-2 %, as ApEn",
     "dfa_alpha1": "-4.3..+6.8 % (series 4 outside 5 %); Kubios's box placement is undocumented",
     "dfa_alpha2": "-3.4..+16.7 % (series 4) with 16-64 and 17-64 beats alike",
-    "stress_index": "sqrt(AMo/(2 Mo MxDMn)) with 50 ms bins gives 8-54 % less; the range "
-                    "(MxDMn) Kubios 3.1 uses is narrower than max-min and not documented",
     "pns_index": "z-scores need Kubios's population norms, which are not published (we "
                  "report NaN without norms); a linear fit of the five reports on mean RR, "
                  "RMSSD and SD1 % leaves residuals of ±0.13, so the form is not even linear",
