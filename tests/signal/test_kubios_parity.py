@@ -36,8 +36,6 @@ NOT_REPRODUCED = {
     "sdann_ms": "segmenting from the first beat gives -8.0..+3.4 % (SDANN) against Kubios; "
                 "Kubios's 5-min segmentation is not documented",
     "sdnn_index_ms": "same segmentation question as SDANN: -4.1..+2.8 %",
-    "tinn_ms": "least-squares triangle on the 1/128 s histogram gives 60-78 % less than "
-               "Kubios's TINN; Kubios's interpolation is not public",
     "apen": "-28..+10 %; Kubios's values lie between those any r gives on the whole-ms RR, "
             "so its 'detrending for nonlinear' input is not the raw series, and no "
             "smoothness-priors lambda fits all five (docs/kubios_parity.md)",
