@@ -1,6 +1,6 @@
-"""The definitions tried for the Kubios HRV 3.1.0 metrics we do not reproduce, and how far each
-lands from Kubios's reports on NSRDB hours 1-5 (docs/kubios_parity.md holds the table and what
-it rules out).
+"""The definitions tried for the Kubios HRV 3.1.0 metrics that were not reproduced at first, and
+how far each lands from Kubios's reports on NSRDB hours 1-5 (docs/kubios_parity.md holds the
+tables, what they rule out, and the two adopted: TINN and the stress index, rows "(ours)").
 
     .venv/bin/python bench/kubios_hypotheses.py
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from biofeedback.signal.autonomic import stress_index  # noqa: E402
-from biofeedback.signal.geometric import BIN_MS, tinn  # noqa: E402
+from biofeedback.signal.geometric import BIN_MS, rr_histogram, tinn  # noqa: E402
 from biofeedback.signal.nonlinear import dfa_alpha, entropies  # noqa: E402
 from biofeedback.signal.spectral import resample_rr, smoothness_priors_detrend  # noqa: E402
 
@@ -89,6 +89,28 @@ def _sdann(rr: np.ndarray, seconds: float, complete_only: bool) -> float:
 
 def _sdnn_index(rr: np.ndarray, seconds: float, complete_only: bool) -> float:
     return float(np.mean([s.std(ddof=1) for s in _segments(rr, seconds, complete_only)]))
+
+
+def _tinn_confined(rr: np.ndarray) -> float:
+    """The triangle confined to the histogram (zero beyond its corners), corners on the
+    1/128 s bin edges, peak at the mode's height: least squares per side (this project's TINN
+    before the second round)."""
+    counts, edges = rr_histogram(rr)
+    d = counts.astype(float)
+    x = int(np.argmax(d))
+
+    def best(side: np.ndarray, peak_at: int) -> int:
+        idx = np.arange(side.size)
+        cand = np.arange(side.size)
+        span = (peak_at - cand)[:, None].astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(span != 0, (idx[None, :] - cand[:, None]) / span, 1.0)
+        q = np.where((frac >= 0) & (frac <= 1), d[x] * frac, 0.0)
+        return int(cand[np.argmin(((side[None, :] - q) ** 2).sum(axis=1))])
+
+    n_best = best(d[: x + 1], x)
+    m_best = d.size - 1 - best(d[x:][::-1], d.size - 1 - x)
+    return float(edges[m_best + 1] - edges[n_best])
 
 
 def _tinn_fine(rr: np.ndarray, bin_ms: float) -> float:
@@ -274,11 +296,11 @@ def _second_round() -> None:
     _row("SDNN index, 1200-sample pieces of the 4 Hz series", "SDNN index (ms)",
          lambda rr: _sdnn_index_of(_segments_4hz(rr)))
     print("TINN")
-    _row("lines through the peak, every bin (1/128 s)", "TINN (ms)",
+    _row("lines through the peak, bin edges on k/128 s", "TINN (ms)",
          lambda rr: _tinn_regression(rr, False))
-    _row("lines through the peak, non-empty bins (1/128 s)", "TINN (ms)",
+    _row("same, non-empty bins only", "TINN (ms)",
          lambda rr: _tinn_regression(rr, True))
-    _row("lines through the peak, every bin (1/64 s)", "TINN (ms)",
+    _row("same, bin edges on k/64 s", "TINN (ms)",
          lambda rr: _tinn_regression(rr, False, 2 * BIN_MS))
     print("stress index")
     for origin in (0.0, 25.0):
@@ -337,17 +359,22 @@ def main() -> None:
     _row("SDNN index, complete 366 s segments", "SDNN index (ms)",
          lambda rr: _sdnn_index(rr, 366.0, True))
     print("TINN")
-    _row("least squares, corners on 1/128 s edges (ours)", "TINN (ms)", tinn)
+    _row("least squares, corners confined to 1/128 s edges (before)", "TINN (ms)",
+         _tinn_confined)
     for bin_ms in (BIN_MS, 50.0, 100.0):
         _row(f"least squares, corners on 1 ms, bins {bin_ms:.4g} ms", "TINN (ms)",
              lambda rr, b=bin_ms: _tinn_fine(rr, b))
+    _row("lines through the peak, bins centred on k/128 s (ours)", "TINN (ms)", tinn)
     print("stress index")
-    _row("sqrt(AMo/(2 Mo MxDMn)), raw RR (ours)", "Stress index", stress_index)
+    _row("sqrt(AMo/(2 Mo MxDMn)), raw RR, edges 50k ms (before)", "Stress index",
+         lambda rr: _stress_index_grid(rr, 0.0))
     for lam in (30.0, 100.0, 500.0):
         _row(f"same on RR detrended, λ={lam:.0f} (beats)", "Stress index",
-             lambda rr, lam=lam: stress_index(_detrended(rr, lam)))
+             lambda rr, lam=lam: _stress_index_grid(_detrended(rr, lam), 0.0))
     _row("same on RR detrended, 4 Hz-equivalent λ", "Stress index",
-         lambda rr: stress_index(_detrended_4hz_lambda(rr)))
+         lambda rr: _stress_index_grid(_detrended_4hz_lambda(rr), 0.0))
+    _row("RR less the 4 Hz λ=500 trend, bins centred on 50k (ours)", "Stress index",
+         stress_index)
     print("ApEn / SampEn")
     inputs = {"raw RR (ours)": lambda rr: rr,
               "detrended λ=500 (beats)": lambda rr: _detrended(rr, 500.0),
