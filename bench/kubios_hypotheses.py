@@ -279,6 +279,92 @@ def _dfa_box_mean(rr: np.ndarray, lo: int, hi: int) -> float:
     return float(np.polyfit(np.log10(sizes), np.log10(f), 1)[0])
 
 
+def _hr_interpolated(rr: np.ndarray, how: str) -> np.ndarray:
+    """4 Hz heart rate (bpm) by other interpolations than the spectra's natural spline."""
+    from scipy.interpolate import Akima1DInterpolator, CubicSpline, PchipInterpolator
+
+    t = np.cumsum(rr) / 1000.0
+    grid = np.arange(t[0], t[-1], 0.25)
+    hr = 60000.0 / rr
+    if how == "not-a-knot RR":
+        return 60000.0 / CubicSpline(t, rr)(grid)
+    if how == "spline of HR":
+        return CubicSpline(t, hr, bc_type="natural")(grid)
+    if how == "pchip RR":
+        return 60000.0 / PchipInterpolator(t, rr)(grid)
+    if how == "Akima RR":
+        return 60000.0 / Akima1DInterpolator(t, rr)(grid)
+    if how == "linear RR":
+        return 60000.0 / np.interp(grid, t, rr)
+    return np.interp(grid, t, hr)  # linear HR
+
+
+def _segments_from_end(rr: np.ndarray, seconds: float = 300.0) -> list[np.ndarray]:
+    """5-min segments counted back from the last beat (complete ones only)."""
+    t = np.cumsum(rr) / 1000.0
+    idx = np.floor((t[-1] - t) / seconds).astype(int)
+    keep = idx < np.floor(t[-1] / seconds)
+    rr, idx = rr[keep], idx[keep]
+    return [s for s in np.split(rr, np.flatnonzero(np.diff(idx)) + 1) if s.size > 1]
+
+
+def _tinn_lines(rr: np.ndarray, centred: bool, nonzero_only: bool, free: bool) -> float:
+    """Lines of each side's bins (through the peak, or free), on 1/128 s bins with edges or
+    centres on k/128 s; TINN the distance between their zero crossings."""
+    b = BIN_MS
+    if centred:
+        edges = b * (np.arange(np.floor(rr.min() / b + 0.5), np.floor(rr.max() / b + 0.5) + 2)
+                     - 0.5)
+    else:
+        edges = b * np.arange(np.floor(rr.min() / b), np.floor(rr.max() / b) + 2)
+    d, _ = np.histogram(rr, edges)
+    c = (edges[:-1] + edges[1:]) / 2
+    x = int(np.argmax(d))
+    use = d > 0 if nonzero_only else np.ones(d.size, dtype=bool)
+    idx = np.arange(d.size)
+
+    def crossing(side: np.ndarray) -> float:
+        if free:
+            slope, icpt = np.polyfit(c[side | (idx == x)], d[side | (idx == x)], 1)
+            return float(-icpt / slope)
+        dt, dy = c[side] - c[x], d[side] - d[x]
+        return float(c[x] - d[x] * np.sum(dt * dt) / np.sum(dt * dy))
+
+    return crossing(use & (idx > x)) - crossing(use & (idx < x))
+
+
+def _stress_index_residual(rr: np.ndarray) -> float:
+    """The zero-mean residual (RR less the 4 Hz trend) in 50 ms bins centred on 0, Mo the
+    raw RR's median."""
+    z = _minus_4hz_trend(rr) - _minus_4hz_trend(rr).mean()
+    edges = 50.0 * (np.arange(np.floor(z.min() / 50.0 + 0.5), np.floor(z.max() / 50.0 + 0.5) + 2)
+                    - 0.5)
+    counts, _ = np.histogram(z, edges)
+    amo_pct = 100.0 * counts.max() / z.size
+    return float(np.sqrt(amo_pct / (2.0 * np.median(rr) / 1000.0 * np.ptp(z) / 1000.0)))
+
+
+def _dfa_variant(rr: np.ndarray, lo: int, hi: int, how: str) -> float:
+    """DFA with F(n) normalised by the whole length, or corrected by sqrt(n/(n-2)), or α as
+    the slope between the end points."""
+    y = np.cumsum(rr - rr.mean())
+    sizes = np.arange(lo, hi + 1)
+    f = []
+    for n in sizes:  # a bench: a loop over box sizes
+        k = y.size // n
+        boxes = y[: k * n].reshape(k, n)
+        basis = np.vander(np.arange(n), 2)
+        coef = np.linalg.lstsq(basis, boxes.T, rcond=None)[0]
+        ss = np.sum((boxes.T - basis @ coef) ** 2)
+        f.append(np.sqrt(ss / (y.size if how == "whole length" else k * n)))
+    f = np.array(f)
+    if how == "sqrt(n/(n-2))":
+        f = f * np.sqrt(sizes / (sizes - 2.0))
+    if how == "end points":
+        return float(np.log(f[-1] / f[0]) / np.log(sizes[-1] / sizes[0]))
+    return float(np.polyfit(np.log10(sizes), np.log10(f), 1)[0])
+
+
 def _second_round() -> None:
     print("second round (docs/kubios_parity.md)")
     print("STD HR")
@@ -286,6 +372,10 @@ def _second_round() -> None:
          lambda rr: float(_hr_4hz(rr).std(ddof=1)) / 4.0)
     _row("SD of HR held over each interval (4 Hz) / 4", "STD HR (beats/min)",
          lambda rr: float(_hr_held(rr).std(ddof=1)) / 4.0)
+    for how in ("not-a-knot RR", "spline of HR", "pchip RR", "Akima RR", "linear RR",
+                "linear HR"):
+        _row(f"SD of 4 Hz HR / 4, {how}", "STD HR (beats/min)",
+             lambda rr, h=how: float(_hr_interpolated(rr, h).std(ddof=1)) / 4.0)
     print("SDANN / SDNN index")
     _row("SDANN, 12 segments of equal beat count", "SDANN (ms)",
          lambda rr: _sdann_of(_equal_count_segments(rr, 12)))
@@ -295,6 +385,10 @@ def _second_round() -> None:
          lambda rr: _sdann_of(_segments_4hz(rr)))
     _row("SDNN index, 1200-sample pieces of the 4 Hz series", "SDNN index (ms)",
          lambda rr: _sdnn_index_of(_segments_4hz(rr)))
+    _row("SDANN, complete 5-min segments back from the end", "SDANN (ms)",
+         lambda rr: _sdann_of(_segments_from_end(rr)))
+    _row("SDNN index, complete 5-min segments back from the end", "SDNN index (ms)",
+         lambda rr: _sdnn_index_of(_segments_from_end(rr)))
     print("TINN")
     _row("lines through the peak, bin edges on k/128 s", "TINN (ms)",
          lambda rr: _tinn_regression(rr, False))
@@ -302,12 +396,18 @@ def _second_round() -> None:
          lambda rr: _tinn_regression(rr, True))
     _row("same, bin edges on k/64 s", "TINN (ms)",
          lambda rr: _tinn_regression(rr, False, 2 * BIN_MS))
+    _row("lines through the peak, centred bins, non-empty only", "TINN (ms)",
+         lambda rr: _tinn_lines(rr, True, True, False))
+    _row("free lines (not through the peak), edges on k/128 s", "TINN (ms)",
+         lambda rr: _tinn_lines(rr, False, False, True))
     print("stress index")
     for origin in (0.0, 25.0):
         _row(f"RR less the 4 Hz λ=500 trend, bin edges {origin:g}+50k ms", "Stress index",
              lambda rr, o=origin: _stress_index_grid(_minus_4hz_trend(rr), o))
         _row(f"RR detrended, 4 Hz-equivalent λ, bin edges {origin:g}+50k ms", "Stress index",
              lambda rr, o=origin: _stress_index_grid(_detrended_4hz_lambda(rr), o))
+    _row("zero-mean residual, bins centred on 0, Mo raw median", "Stress index",
+         _stress_index_residual)
     print("ApEn / SampEn")
     for p, name in ((2.0, "Euclidean"), (1.0, "city-block")):
         for which, label in ((0, "Approximate entropy (ApEn)"), (1, "Sample entropy (SampEn)")):
@@ -321,6 +421,10 @@ def _second_round() -> None:
     print("DFA")
     _row("α1, F(n) the mean of the boxes' RMS", "alpha 1", lambda rr: _dfa_box_mean(rr, 4, 16))
     _row("α2, F(n) the mean of the boxes' RMS", "alpha 2", lambda rr: _dfa_box_mean(rr, 17, 64))
+    for how in ("whole length", "sqrt(n/(n-2))", "end points"):
+        _row(f"α1, F(n) variant: {how}", "alpha 1", lambda rr, h=how: _dfa_variant(rr, 4, 16, h))
+        _row(f"α2, F(n) variant: {how}", "alpha 2",
+             lambda rr, h=how: _dfa_variant(rr, 17, 64, h))
     _row("α1, RR less the 4 Hz λ=500 trend", "alpha 1",
          lambda rr: dfa_alpha(_minus_4hz_trend(rr), 4, 16))
     _row("α2, RR less the 4 Hz λ=500 trend", "alpha 2",
