@@ -32,7 +32,8 @@ def _xfail(reason: str):
 
 NOT_REPRODUCED = {
     "sd_hr_bpm": "Kubios's STD HR is 3.9-4.6x smaller than the SD of beat-by-beat HR (e.g. "
-                 "2.09 vs 8.31 bpm on series 1) and not a fixed ratio; its method is not public",
+                 "2.09 vs 8.31 bpm on series 1); the SD of the 4 Hz HR series / 4 comes within "
+                 "-0.6..+1.6 % (docs/kubios_parity.md), not the 0.05 % asked; not public",
     "sdann_ms": "segmenting from the first beat gives -8.0..+3.4 % (SDANN) against Kubios; "
                 "Kubios's 5-min segmentation is not documented",
     "sdnn_index_ms": "same segmentation question as SDANN: -4.1..+2.8 %",
