@@ -418,6 +418,10 @@ def _second_round() -> None:
              lambda rr, w=which: _entropy(rr, w, _minus_4hz_trend, False))
         _row(f"{'ApEn' if which == 0 else 'SampEn'}, first 1000 beats only", label,
              lambda rr, w=which: entropies(rr[:1000], 2)[w])
+        for lam in (3e4, 1e5):
+            _row(f"{'ApEn' if which == 0 else 'SampEn'}, RR detrended λ={lam:.0e} (beats)", label,
+                 lambda rr, w=which, lam=lam: _entropy(rr, w, lambda x: _detrended(x, lam),
+                                                       False))
     print("DFA")
     _row("α1, F(n) the mean of the boxes' RMS", "alpha 1", lambda rr: _dfa_box_mean(rr, 4, 16))
     _row("α2, F(n) the mean of the boxes' RMS", "alpha 2", lambda rr: _dfa_box_mean(rr, 17, 64))
