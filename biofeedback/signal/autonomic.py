@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geometric import centred_histogram
 from .spectral import resample_rr, smoothness_priors_detrend
 
 #: Histogram bin of the stress index, ms.
@@ -60,10 +61,7 @@ def baevsky_index(rr_ms: np.ndarray, bin_ms: float = SI_BIN_MS) -> float:
     rr = np.asarray(rr_ms, dtype=float)
     if rr.size < 2 or np.ptp(rr) == 0:
         return np.nan
-    first = np.floor(rr.min() / bin_ms + 0.5)
-    last = np.floor(rr.max() / bin_ms + 0.5)
-    edges = bin_ms * (np.arange(first, last + 2) - 0.5)
-    counts, _ = np.histogram(rr, edges)
+    counts, _ = centred_histogram(rr, bin_ms)
     amo_pct = 100.0 * counts.max() / rr.size
     mo_s = float(np.median(rr)) / 1000.0
     mxdmn_s = float(np.ptp(rr)) / 1000.0
