@@ -365,6 +365,18 @@ def _dfa_variant(rr: np.ndarray, lo: int, hi: int, how: str) -> float:
     return float(np.polyfit(np.log10(sizes), np.log10(f), 1)[0])
 
 
+def _apen_of_sums(rr: np.ndarray, lam: float) -> float:
+    """ApEn from the total match counts, ``ln((ΣCm/(N-m+1)²) / (ΣCm+1/(N-m)²))`` (self-matches
+    counted), on RR detrended with λ (beats), r = 0.2 SD of that series."""
+    from biofeedback.signal.nonlinear import _match_counts, _templates
+
+    z = _detrended(rr, lam)
+    n, m, r = z.size, 2, 0.2 * z.std(ddof=1)
+    c_m = _match_counts(_templates(z, m, n - m + 1), r).sum()
+    c_m1 = _match_counts(_templates(z, m + 1, n - m), r).sum()
+    return float(np.log(c_m / (n - m + 1) ** 2) - np.log(c_m1 / (n - m) ** 2))
+
+
 def _second_round() -> None:
     print("second round (docs/kubios_parity.md)")
     print("STD HR")
@@ -422,6 +434,8 @@ def _second_round() -> None:
             _row(f"{'ApEn' if which == 0 else 'SampEn'}, RR detrended λ={lam:.0e} (beats)", label,
                  lambda rr, w=which, lam=lam: _entropy(rr, w, lambda x: _detrended(x, lam),
                                                        False))
+    _row("ApEn from total counts, RR detrended λ=1e+05 (beats)", "Approximate entropy (ApEn)",
+         lambda rr: _apen_of_sums(rr, 1e5))
     print("DFA")
     _row("α1, F(n) the mean of the boxes' RMS", "alpha 1", lambda rr: _dfa_box_mean(rr, 4, 16))
     _row("α2, F(n) the mean of the boxes' RMS", "alpha 2", lambda rr: _dfa_box_mean(rr, 17, 64))
