@@ -1,6 +1,6 @@
-"""The definitions tried for the Kubios HRV 3.1.0 metrics we do not reproduce, and how far each
-lands from Kubios's reports on NSRDB hours 1-5 (docs/kubios_parity.md holds the table and what
-it rules out).
+"""The definitions tried for the Kubios HRV 3.1.0 metrics that were not reproduced at first, and
+how far each lands from Kubios's reports on NSRDB hours 1-5 (docs/kubios_parity.md holds the
+tables, what they rule out, and the two adopted: TINN and the stress index, rows "(ours)").
 
     .venv/bin/python bench/kubios_hypotheses.py
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from biofeedback.signal.autonomic import stress_index  # noqa: E402
-from biofeedback.signal.geometric import BIN_MS, tinn  # noqa: E402
+from biofeedback.signal.geometric import BIN_MS, rr_histogram, tinn  # noqa: E402
 from biofeedback.signal.nonlinear import dfa_alpha, entropies  # noqa: E402
 from biofeedback.signal.spectral import resample_rr, smoothness_priors_detrend  # noqa: E402
 
@@ -91,6 +91,28 @@ def _sdnn_index(rr: np.ndarray, seconds: float, complete_only: bool) -> float:
     return float(np.mean([s.std(ddof=1) for s in _segments(rr, seconds, complete_only)]))
 
 
+def _tinn_confined(rr: np.ndarray) -> float:
+    """The triangle confined to the histogram (zero beyond its corners), corners on the
+    1/128 s bin edges, peak at the mode's height: least squares per side (this project's TINN
+    before the second round)."""
+    counts, edges = rr_histogram(rr)
+    d = counts.astype(float)
+    x = int(np.argmax(d))
+
+    def best(side: np.ndarray, peak_at: int) -> int:
+        idx = np.arange(side.size)
+        cand = np.arange(side.size)
+        span = (peak_at - cand)[:, None].astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(span != 0, (idx[None, :] - cand[:, None]) / span, 1.0)
+        q = np.where((frac >= 0) & (frac <= 1), d[x] * frac, 0.0)
+        return int(cand[np.argmin(((side[None, :] - q) ** 2).sum(axis=1))])
+
+    n_best = best(d[: x + 1], x)
+    m_best = d.size - 1 - best(d[x:][::-1], d.size - 1 - x)
+    return float(edges[m_best + 1] - edges[n_best])
+
+
 def _tinn_fine(rr: np.ndarray, bin_ms: float) -> float:
     """Least-squares triangle with its corners on a 1 ms grid (not on bin edges)."""
     edges = bin_ms * np.arange(np.floor(rr.min() / bin_ms), np.floor(rr.max() / bin_ms) + 2)
@@ -155,6 +177,286 @@ def _pns_sns_fit() -> None:
               f"{np.abs(a @ coef - y).max():.3f} (tolerance 0.1)")
 
 
+# -- second round (docs/kubios_parity.md, "Second round") ---------------------------------
+
+def _hr_4hz(rr: np.ndarray) -> np.ndarray:
+    """Heart rate (bpm) of the 4 Hz natural-cubic-spline RR series the spectra use."""
+    _, grid = resample_rr(np.cumsum(rr) / 1000.0, rr)
+    return 60000.0 / grid
+
+
+def _hr_held(rr: np.ndarray) -> np.ndarray:
+    """Heart rate held over each interval, sampled at 4 Hz (the exact time-weighted HR)."""
+    t_end = np.cumsum(rr) / 1000.0
+    grid = np.arange(0.0, t_end[-1], 0.25)
+    return 60000.0 / rr[np.searchsorted(t_end, grid, side="right")]
+
+
+def _equal_count_segments(rr: np.ndarray, count: int) -> list[np.ndarray]:
+    return np.array_split(rr, count)
+
+
+def _sdann_of(segments: list[np.ndarray]) -> float:
+    return float(np.std([s.mean() for s in segments], ddof=1))
+
+
+def _sdnn_index_of(segments: list[np.ndarray]) -> float:
+    return float(np.mean([s.std(ddof=1) for s in segments]))
+
+
+def _segments_4hz(rr: np.ndarray) -> list[np.ndarray]:
+    """Complete 1200-sample (300 s) pieces of the 4 Hz RR series."""
+    _, grid = resample_rr(np.cumsum(rr) / 1000.0, rr)
+    k = grid.size // 1200
+    return list(grid[: k * 1200].reshape(k, 1200))
+
+
+def _tinn_regression(rr: np.ndarray, nonzero_only: bool, bin_ms: float = BIN_MS) -> float:
+    """Each side of the triangle a least-squares line through the histogram's peak, fitted to
+    every bin on that side (not clipped at zero); TINN the distance between the two lines'
+    zero crossings."""
+    edges = bin_ms * np.arange(np.floor(rr.min() / bin_ms), np.floor(rr.max() / bin_ms) + 2)
+    d, _ = np.histogram(rr, edges)
+    centre = (edges[:-1] + edges[1:]) / 2
+    x = int(np.argmax(d))
+    use = d > 0 if nonzero_only else np.ones(d.size, dtype=bool)
+
+    def crossing(side: np.ndarray) -> float:
+        dt = centre[side] - centre[x]
+        dy = d[side] - d[x]
+        return float(centre[x] - d[x] * np.sum(dt * dt) / np.sum(dt * dy))
+
+    idx = np.arange(d.size)
+    return crossing(use & (idx > x)) - crossing(use & (idx < x))
+
+
+def _stress_index_grid(rr: np.ndarray, origin_ms: float) -> float:
+    """Stress index with 50 ms bins whose edges lie at ``origin + 50 k`` ms."""
+    edges = origin_ms + 50.0 * np.arange(np.floor((rr.min() - origin_ms) / 50.0),
+                                         np.floor((rr.max() - origin_ms) / 50.0) + 2)
+    counts, _ = np.histogram(rr, edges)
+    amo_pct = 100.0 * counts.max() / rr.size
+    return float(np.sqrt(amo_pct / (2.0 * np.median(rr) / 1000.0 * np.ptp(rr) / 1000.0)))
+
+
+def _minus_4hz_trend(rr: np.ndarray, lam: float = 500.0) -> np.ndarray:
+    """RR less the smoothness-priors trend (λ on the 4 Hz series) read at the beats, the 4 Hz
+    series' mean added back."""
+    t_s = np.cumsum(rr) / 1000.0
+    grid_t, grid = resample_rr(t_s, rr)
+    trend = grid - smoothness_priors_detrend(grid, lam)
+    return rr - np.interp(t_s, grid_t, trend) + grid.mean()
+
+
+def _entropy_distance(rr: np.ndarray, which: int, p: float) -> float:
+    """ApEn (0) or SampEn (1), m = 2, r = 0.2 SDNN, with the Minkowski-``p`` distance."""
+    from scipy.spatial import cKDTree
+
+    n, m, r = rr.size, 2, 0.2 * rr.std(ddof=1)
+
+    def counts(k: int, rows: int) -> np.ndarray:
+        v = np.lib.stride_tricks.sliding_window_view(rr, k)[:rows]
+        return np.asarray(cKDTree(v).query_ball_point(v, r, p=p, return_length=True))
+
+    c_m, c_m1 = counts(m, n - m + 1), counts(m + 1, n - m)
+    if which == 0:
+        return float(np.mean(np.log(c_m / (n - m + 1))) - np.mean(np.log(c_m1 / (n - m))))
+    b = c_m[:-1].sum() - (n - m) - (c_m[-1] - 1)
+    return float(-np.log((c_m1.sum() - (n - m)) / b))
+
+
+def _dfa_box_mean(rr: np.ndarray, lo: int, hi: int) -> float:
+    """DFA with F(n) the mean of the boxes' RMS residuals (not the RMS over all boxes)."""
+    y = np.cumsum(rr - rr.mean())
+    sizes = np.arange(lo, hi + 1)
+    f = []
+    for n in sizes:  # a bench: a loop over box sizes
+        k = y.size // n
+        boxes = y[: k * n].reshape(k, n)
+        basis = np.vander(np.arange(n), 2)
+        coef = np.linalg.lstsq(basis, boxes.T, rcond=None)[0]
+        f.append(np.mean(np.sqrt(np.mean((boxes.T - basis @ coef) ** 2, axis=0))))
+    return float(np.polyfit(np.log10(sizes), np.log10(f), 1)[0])
+
+
+def _hr_interpolated(rr: np.ndarray, how: str) -> np.ndarray:
+    """4 Hz heart rate (bpm) by other interpolations than the spectra's natural spline."""
+    from scipy.interpolate import Akima1DInterpolator, CubicSpline, PchipInterpolator
+
+    t = np.cumsum(rr) / 1000.0
+    grid = np.arange(t[0], t[-1], 0.25)
+    hr = 60000.0 / rr
+    if how == "not-a-knot RR":
+        return 60000.0 / CubicSpline(t, rr)(grid)
+    if how == "spline of HR":
+        return CubicSpline(t, hr, bc_type="natural")(grid)
+    if how == "pchip RR":
+        return 60000.0 / PchipInterpolator(t, rr)(grid)
+    if how == "Akima RR":
+        return 60000.0 / Akima1DInterpolator(t, rr)(grid)
+    if how == "linear RR":
+        return 60000.0 / np.interp(grid, t, rr)
+    return np.interp(grid, t, hr)  # linear HR
+
+
+def _segments_from_end(rr: np.ndarray, seconds: float = 300.0) -> list[np.ndarray]:
+    """5-min segments counted back from the last beat (complete ones only)."""
+    t = np.cumsum(rr) / 1000.0
+    idx = np.floor((t[-1] - t) / seconds).astype(int)
+    keep = idx < np.floor(t[-1] / seconds)
+    rr, idx = rr[keep], idx[keep]
+    return [s for s in np.split(rr, np.flatnonzero(np.diff(idx)) + 1) if s.size > 1]
+
+
+def _tinn_lines(rr: np.ndarray, centred: bool, nonzero_only: bool, free: bool) -> float:
+    """Lines of each side's bins (through the peak, or free), on 1/128 s bins with edges or
+    centres on k/128 s; TINN the distance between their zero crossings."""
+    b = BIN_MS
+    if centred:
+        edges = b * (np.arange(np.floor(rr.min() / b + 0.5), np.floor(rr.max() / b + 0.5) + 2)
+                     - 0.5)
+    else:
+        edges = b * np.arange(np.floor(rr.min() / b), np.floor(rr.max() / b) + 2)
+    d, _ = np.histogram(rr, edges)
+    c = (edges[:-1] + edges[1:]) / 2
+    x = int(np.argmax(d))
+    use = d > 0 if nonzero_only else np.ones(d.size, dtype=bool)
+    idx = np.arange(d.size)
+
+    def crossing(side: np.ndarray) -> float:
+        if free:
+            slope, icpt = np.polyfit(c[side | (idx == x)], d[side | (idx == x)], 1)
+            return float(-icpt / slope)
+        dt, dy = c[side] - c[x], d[side] - d[x]
+        return float(c[x] - d[x] * np.sum(dt * dt) / np.sum(dt * dy))
+
+    return crossing(use & (idx > x)) - crossing(use & (idx < x))
+
+
+def _stress_index_residual(rr: np.ndarray) -> float:
+    """The zero-mean residual (RR less the 4 Hz trend) in 50 ms bins centred on 0, Mo the
+    raw RR's median."""
+    z = _minus_4hz_trend(rr) - _minus_4hz_trend(rr).mean()
+    edges = 50.0 * (np.arange(np.floor(z.min() / 50.0 + 0.5), np.floor(z.max() / 50.0 + 0.5) + 2)
+                    - 0.5)
+    counts, _ = np.histogram(z, edges)
+    amo_pct = 100.0 * counts.max() / z.size
+    return float(np.sqrt(amo_pct / (2.0 * np.median(rr) / 1000.0 * np.ptp(z) / 1000.0)))
+
+
+def _dfa_variant(rr: np.ndarray, lo: int, hi: int, how: str) -> float:
+    """DFA with F(n) normalised by the whole length, or corrected by sqrt(n/(n-2)), or α as
+    the slope between the end points."""
+    y = np.cumsum(rr - rr.mean())
+    sizes = np.arange(lo, hi + 1)
+    f = []
+    for n in sizes:  # a bench: a loop over box sizes
+        k = y.size // n
+        boxes = y[: k * n].reshape(k, n)
+        basis = np.vander(np.arange(n), 2)
+        coef = np.linalg.lstsq(basis, boxes.T, rcond=None)[0]
+        ss = np.sum((boxes.T - basis @ coef) ** 2)
+        f.append(np.sqrt(ss / (y.size if how == "whole length" else k * n)))
+    f = np.array(f)
+    if how == "sqrt(n/(n-2))":
+        f = f * np.sqrt(sizes / (sizes - 2.0))
+    if how == "end points":
+        return float(np.log(f[-1] / f[0]) / np.log(sizes[-1] / sizes[0]))
+    return float(np.polyfit(np.log10(sizes), np.log10(f), 1)[0])
+
+
+def _apen_of_sums(rr: np.ndarray, lam: float) -> float:
+    """ApEn from the total match counts, ``ln((ΣCm/(N-m+1)²) / (ΣCm+1/(N-m)²))`` (self-matches
+    counted), on RR detrended with λ (beats), r = 0.2 SD of that series."""
+    from biofeedback.signal.nonlinear import _match_counts, _templates
+
+    z = _detrended(rr, lam)
+    n, m, r = z.size, 2, 0.2 * z.std(ddof=1)
+    c_m = _match_counts(_templates(z, m, n - m + 1), r).sum()
+    c_m1 = _match_counts(_templates(z, m + 1, n - m), r).sum()
+    return float(np.log(c_m / (n - m + 1) ** 2) - np.log(c_m1 / (n - m) ** 2))
+
+
+def _second_round() -> None:
+    print("second round (docs/kubios_parity.md)")
+    print("STD HR")
+    _row("SD of the 4 Hz HR series / 4", "STD HR (beats/min)",
+         lambda rr: float(_hr_4hz(rr).std(ddof=1)) / 4.0)
+    _row("SD of HR held over each interval (4 Hz) / 4", "STD HR (beats/min)",
+         lambda rr: float(_hr_held(rr).std(ddof=1)) / 4.0)
+    for how in ("not-a-knot RR", "spline of HR", "pchip RR", "Akima RR", "linear RR",
+                "linear HR"):
+        _row(f"SD of 4 Hz HR / 4, {how}", "STD HR (beats/min)",
+             lambda rr, h=how: float(_hr_interpolated(rr, h).std(ddof=1)) / 4.0)
+    print("SDANN / SDNN index")
+    _row("SDANN, 12 segments of equal beat count", "SDANN (ms)",
+         lambda rr: _sdann_of(_equal_count_segments(rr, 12)))
+    _row("SDNN index, 12 segments of equal beat count", "SDNN index (ms)",
+         lambda rr: _sdnn_index_of(_equal_count_segments(rr, 12)))
+    _row("SDANN, 1200-sample pieces of the 4 Hz series", "SDANN (ms)",
+         lambda rr: _sdann_of(_segments_4hz(rr)))
+    _row("SDNN index, 1200-sample pieces of the 4 Hz series", "SDNN index (ms)",
+         lambda rr: _sdnn_index_of(_segments_4hz(rr)))
+    _row("SDANN, complete 5-min segments back from the end", "SDANN (ms)",
+         lambda rr: _sdann_of(_segments_from_end(rr)))
+    _row("SDNN index, complete 5-min segments back from the end", "SDNN index (ms)",
+         lambda rr: _sdnn_index_of(_segments_from_end(rr)))
+    print("TINN")
+    _row("lines through the peak, bin edges on k/128 s", "TINN (ms)",
+         lambda rr: _tinn_regression(rr, False))
+    _row("same, non-empty bins only", "TINN (ms)",
+         lambda rr: _tinn_regression(rr, True))
+    _row("same, bin edges on k/64 s", "TINN (ms)",
+         lambda rr: _tinn_regression(rr, False, 2 * BIN_MS))
+    _row("lines through the peak, centred bins, non-empty only", "TINN (ms)",
+         lambda rr: _tinn_lines(rr, True, True, False))
+    _row("free lines (not through the peak), edges on k/128 s", "TINN (ms)",
+         lambda rr: _tinn_lines(rr, False, False, True))
+    print("stress index")
+    for origin in (0.0, 25.0):
+        _row(f"RR less the 4 Hz λ=500 trend, bin edges {origin:g}+50k ms", "Stress index",
+             lambda rr, o=origin: _stress_index_grid(_minus_4hz_trend(rr), o))
+        _row(f"RR detrended, 4 Hz-equivalent λ, bin edges {origin:g}+50k ms", "Stress index",
+             lambda rr, o=origin: _stress_index_grid(_detrended_4hz_lambda(rr), o))
+    _row("zero-mean residual, bins centred on 0, Mo raw median", "Stress index",
+         _stress_index_residual)
+    print("ApEn / SampEn")
+    for p, name in ((2.0, "Euclidean"), (1.0, "city-block")):
+        for which, label in ((0, "Approximate entropy (ApEn)"), (1, "Sample entropy (SampEn)")):
+            _row(f"{'ApEn' if which == 0 else 'SampEn'}, raw RR, {name} distance", label,
+                 lambda rr, w=which, p=p: _entropy_distance(rr, w, p))
+    for which, label in ((0, "Approximate entropy (ApEn)"), (1, "Sample entropy (SampEn)")):
+        _row(f"{'ApEn' if which == 0 else 'SampEn'}, RR less the 4 Hz λ=500 trend", label,
+             lambda rr, w=which: _entropy(rr, w, _minus_4hz_trend, False))
+        _row(f"{'ApEn' if which == 0 else 'SampEn'}, first 1000 beats only", label,
+             lambda rr, w=which: entropies(rr[:1000], 2)[w])
+        for lam in (3e4, 1e5):
+            _row(f"{'ApEn' if which == 0 else 'SampEn'}, RR detrended λ={lam:.0e} (beats)", label,
+                 lambda rr, w=which, lam=lam: _entropy(rr, w, lambda x: _detrended(x, lam),
+                                                       False))
+    _row("ApEn from total counts, RR detrended λ=1e+05 (beats)", "Approximate entropy (ApEn)",
+         lambda rr: _apen_of_sums(rr, 1e5))
+    print("DFA")
+    _row("α1, F(n) the mean of the boxes' RMS", "alpha 1", lambda rr: _dfa_box_mean(rr, 4, 16))
+    _row("α2, F(n) the mean of the boxes' RMS", "alpha 2", lambda rr: _dfa_box_mean(rr, 17, 64))
+    for how in ("whole length", "sqrt(n/(n-2))", "end points"):
+        _row(f"α1, F(n) variant: {how}", "alpha 1", lambda rr, h=how: _dfa_variant(rr, 4, 16, h))
+        _row(f"α2, F(n) variant: {how}", "alpha 2",
+             lambda rr, h=how: _dfa_variant(rr, 17, 64, h))
+    _row("α1, RR less the 4 Hz λ=500 trend", "alpha 1",
+         lambda rr: dfa_alpha(_minus_4hz_trend(rr), 4, 16))
+    _row("α2, RR less the 4 Hz λ=500 trend", "alpha 2",
+         lambda rr: dfa_alpha(_minus_4hz_trend(rr), 17, 64))
+    for beats in (1000, 2000):
+        _row(f"α1, first {beats} beats only", "alpha 1",
+             lambda rr, b=beats: dfa_alpha(rr[:b], 4, 16))
+        _row(f"α2, first {beats} beats only", "alpha 2",
+             lambda rr, b=beats: dfa_alpha(rr[:b], 17, 64))
+    for lam in (5000.0, 30000.0):
+        _row(f"α2, RR detrended λ={lam:.0f} (beats)", "alpha 2",
+             lambda rr, lam=lam: dfa_alpha(_detrended(rr, lam), 17, 64))
+
+
 def main() -> None:
     print("error against Kubios HRV 3.1.0 (%), series 1..5")
     print("STD HR")
@@ -179,17 +481,22 @@ def main() -> None:
     _row("SDNN index, complete 366 s segments", "SDNN index (ms)",
          lambda rr: _sdnn_index(rr, 366.0, True))
     print("TINN")
-    _row("least squares, corners on 1/128 s edges (ours)", "TINN (ms)", tinn)
+    _row("least squares, corners confined to 1/128 s edges (before)", "TINN (ms)",
+         _tinn_confined)
     for bin_ms in (BIN_MS, 50.0, 100.0):
         _row(f"least squares, corners on 1 ms, bins {bin_ms:.4g} ms", "TINN (ms)",
              lambda rr, b=bin_ms: _tinn_fine(rr, b))
+    _row("lines through the peak, bins centred on k/128 s (ours)", "TINN (ms)", tinn)
     print("stress index")
-    _row("sqrt(AMo/(2 Mo MxDMn)), raw RR (ours)", "Stress index", stress_index)
+    _row("sqrt(AMo/(2 Mo MxDMn)), raw RR, edges 50k ms (before)", "Stress index",
+         lambda rr: _stress_index_grid(rr, 0.0))
     for lam in (30.0, 100.0, 500.0):
         _row(f"same on RR detrended, λ={lam:.0f} (beats)", "Stress index",
-             lambda rr, lam=lam: stress_index(_detrended(rr, lam)))
+             lambda rr, lam=lam: _stress_index_grid(_detrended(rr, lam), 0.0))
     _row("same on RR detrended, 4 Hz-equivalent λ", "Stress index",
-         lambda rr: stress_index(_detrended_4hz_lambda(rr)))
+         lambda rr: _stress_index_grid(_detrended_4hz_lambda(rr), 0.0))
+    _row("RR less the 4 Hz λ=500 trend, bins centred on 50k (ours)", "Stress index",
+         stress_index)
     print("ApEn / SampEn")
     inputs = {"raw RR (ours)": lambda rr: rr,
               "detrended λ=500 (beats)": lambda rr: _detrended(rr, 500.0),
@@ -215,6 +522,7 @@ def main() -> None:
              lambda rr, lam=lam: dfa_alpha(_detrended(rr, lam), 17, 64))
     print("PNS / SNS")
     _pns_sns_fit()
+    _second_round()
 
 
 if __name__ == "__main__":

@@ -138,7 +138,7 @@ def hrv_metrics(t_s: np.ndarray, rr_ms: np.ndarray,
     out.update(_spectral_set(t, rr, spectral or SpectralParams()))
     nl = nonlinear(rr, with_entropies=entropies)
     out.update({k: getattr(nl, k) for k in NONLINEAR_KEYS})
-    si = stress_index(rr)
+    si = stress_index(rr, t)
     pns, sns = pns_sns(td.mean_rr_ms, td.rmssd_ms, nl.sd1_ms, nl.sd2_ms, si, autonomic_norms)
     out.update(pns_index=pns, sns_index=sns, stress_index=si)
     return out

@@ -118,9 +118,10 @@ def test_ar_spectrum_finds_a_rhythm_and_keeps_the_variance(f0):
 
 def test_stress_index_by_hand():
     rr = np.array([800, 810, 820, 830, 840, 1000, 790, 805], dtype=float)
-    # 50 ms bins on multiples of 50: [750, 800) holds 1, [800, 850) holds 6, [1000, 1050) 1
-    amo, mo, mxdmn = 100 * 6 / 8, np.median(rr) / 1000, (1000 - 790) / 1000
-    assert stress_index(rr) == pytest.approx(np.sqrt(amo / (2 * mo * mxdmn)))
+    # 50 ms bins centred on multiples of 50: [775, 825) holds 5, [825, 875) 2, [975, 1025) 1
+    amo, mo, mxdmn = 100 * 5 / 8, np.median(rr) / 1000, (1000 - 790) / 1000
+    expected = np.sqrt(amo / (2 * mo * mxdmn))
+    assert stress_index(rr, detrend_lambda=None) == pytest.approx(expected)
 
 
 def test_the_whole_set_for_an_hour_takes_well_under_a_second():

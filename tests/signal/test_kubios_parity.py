@@ -32,20 +32,17 @@ def _xfail(reason: str):
 
 NOT_REPRODUCED = {
     "sd_hr_bpm": "Kubios's STD HR is 3.9-4.6x smaller than the SD of beat-by-beat HR (e.g. "
-                 "2.09 vs 8.31 bpm on series 1) and not a fixed ratio; its method is not public",
+                 "2.09 vs 8.31 bpm on series 1); the SD of the 4 Hz HR series / 4 comes within "
+                 "-0.6..+1.6 % (docs/kubios_parity.md), not the 0.05 % asked; not public",
     "sdann_ms": "segmenting from the first beat gives -8.0..+3.4 % (SDANN) against Kubios; "
                 "Kubios's 5-min segmentation is not documented",
     "sdnn_index_ms": "same segmentation question as SDANN: -4.1..+2.8 %",
-    "tinn_ms": "least-squares triangle on the 1/128 s histogram gives 60-78 % less than "
-               "Kubios's TINN; Kubios's interpolation is not public",
     "apen": "-28..+10 %; Kubios's values lie between those any r gives on the whole-ms RR, "
             "so its 'detrending for nonlinear' input is not the raw series, and no "
             "smoothness-priors lambda fits all five (docs/kubios_parity.md)",
     "sampen": "-35..-2 %, as ApEn",
     "dfa_alpha1": "-4.3..+6.8 % (series 4 outside 5 %); Kubios's box placement is undocumented",
     "dfa_alpha2": "-3.4..+16.7 % (series 4) with 16-64 and 17-64 beats alike",
-    "stress_index": "sqrt(AMo/(2 Mo MxDMn)) with 50 ms bins gives 8-54 % less; the range "
-                    "(MxDMn) Kubios 3.1 uses is narrower than max-min and not documented",
     "pns_index": "z-scores need Kubios's population norms, which are not published (we "
                  "report NaN without norms); a linear fit of the five reports on mean RR, "
                  "RMSSD and SD1 % leaves residuals of ±0.13, so the form is not even linear",
