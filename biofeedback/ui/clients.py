@@ -64,7 +64,7 @@ def load_caseload(root: Path) -> tuple[list[ClientCaseload], list[str]]:
 
 def load_progress(root: Path, client: str) -> dict | None:
     from ..storage.library import Library
-    from ..training.outcomes import library_progress
+    from ..app.library import library_progress
 
     with Library(root, create=False) as library:
         return library_progress(library, client)

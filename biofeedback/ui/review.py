@@ -305,7 +305,7 @@ def choose_and_review(root: Path, parent: QWidget) -> QWidget:
     """The main window's *Review beats…*: the library's sessions, newest first; the one
     chosen opens in a review window."""
     from ..storage.library import Library, LibraryError
-    from .dialogs import SessionChooser
+    from .choosers import SessionChooser
 
     try:
         with Library(root, create=False) as lib:
