@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .lazy_scipy import fft
-from .splines import NaturalCubicSpline, evaluate_pieces, natural_second_derivatives
+from .splines import NaturalCubicSpline, SplinePieces, natural_second_derivatives
 from .tapers import hann_periodic
 
 #: A window's knots may stop this far short of its ends (the spline extrapolates there).
@@ -174,6 +174,35 @@ def coherence(
                      f_hz, psd[0])
 
 
+def _sample_pieces(
+    x: np.ndarray, t_end_s: np.ndarray, offsets: np.ndarray, m: np.ndarray,
+    s: np.ndarray, p: CoherenceParams,
+) -> np.ndarray:
+    """For each sample ``s[w, k]`` of window ``w`` (knots ``x[offsets[w]:][:m[w]]``), the
+    index in ``x`` of the spline piece it lies on: the last knot at or before it, the first
+    piece before the first knot and the last piece after the last (as ``searchsorted`` of
+    every sample among all beats, clipped to the window's pieces, gave).
+
+    Counted from the knots' side, which needs no search: the samples are evenly spaced, so
+    the first sample at or after knot ``x`` is found by arithmetic (then checked against the
+    samples themselves, so a knot on a sample counts exactly as a comparison would), and a
+    running count of the knots passed gives each sample's piece.
+    """
+    n = p.n_samples
+    window = np.repeat(np.arange(m.size), m - 1)  # each knot after a window's first
+    knot = np.arange(m.sum()) - np.repeat(offsets, m)  # position within its window
+    inner = np.flatnonzero(knot > 0)
+    x_inner = x[inner]
+    estimate = np.ceil((x_inner - t_end_s[window]) * p.fs_hz + (n - 1))
+    first = np.clip(estimate, 0, n).astype(np.intp)
+    before = np.maximum(first - 1, 0)
+    first -= (first > 0) & (s[window, before] >= x_inner)
+    first += (first < n) & (s[window, np.minimum(first, n - 1)] < x_inner)
+    passed = np.bincount(window * (n + 1) + first, minlength=m.size * (n + 1))
+    count = np.cumsum(passed.reshape(m.size, n + 1), axis=1)[:, :n]
+    return offsets[:, None] + np.minimum(count, (m - 2)[:, None])
+
+
 def _resample_windows(
     t_clean: np.ndarray,
     rr_clean: np.ndarray,
@@ -188,11 +217,8 @@ def _resample_windows(
     knot = np.arange(m.sum()) - np.repeat(offsets - lo, m)
     x, y = t_clean[knot], rr_clean[knot]
     second = natural_second_derivatives(x, y, m)
-
     s = t_end_s[:, None] + p.sample_offsets_s()[None, :]
-    j = np.searchsorted(t_clean, s, side="right") - 1
-    j = np.clip(j, lo[:, None], (hi - 2)[:, None])
-    return evaluate_pieces(x, y, second, offsets[:, None] + (j - lo[:, None]), s)
+    return SplinePieces.of(x, y, second).at(_sample_pieces(x, t_end_s, offsets, m, s, p), s)
 
 
 def windowed_coherence(
