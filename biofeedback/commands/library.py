@@ -156,7 +156,7 @@ def run_import(args: argparse.Namespace) -> int:
     from ..training.importing import import_beats
     from ..training.session import SessionSettings
 
-    rec = read_rr(args.file, units=args.units, column=args.column)
+    rec = read_rr(args.file, units=args.units, column=args.column, labels=False)
     root = data_dir(args.data_dir)
     path = Path(args.file)
     start = args.date or datetime.fromtimestamp(path.stat().st_mtime).astimezone()
