@@ -21,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from numpy import fft  # pocketfft, as scipy.fft is (same values; scipy.fft loads scipy.special)
 
-from .lazy_scipy import fft
 from .splines import NaturalCubicSpline, SplinePieces, natural_second_derivatives
 from .tapers import hann_periodic
 

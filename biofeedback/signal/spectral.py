@@ -23,9 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
+# numpy.fft is pocketfft, as scipy.fft is (the same values), without scipy.fft's import of
+# scipy.special.
+from numpy import fft
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .lazy_scipy import fft, linalg
+from .lazy_scipy import linalg
 from .lazy_scipy import signal as sps
 from .splines import NaturalCubicSpline
 from .tapers import hann_periodic

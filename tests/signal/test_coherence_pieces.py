@@ -75,3 +75,25 @@ def test_beats_on_sample_times_count_as_a_comparison_would(seed):
     s = ends[:, None] + p.sample_offsets_s()[None, :]
     assert np.isin(t, s).sum() > 100  # the ties this test is about do occur
     check(t, rr, ends)
+
+
+@pytest.mark.parametrize("relative", RECORDINGS)
+def test_numpy_fft_gives_scipy_fft_spectra_to_the_last_bit(relative):
+    """The coherence spectra use numpy.fft (scipy.fft's import pulls in scipy.special):
+    both are pocketfft, and this checks they agree bit for bit on real windows."""
+    from scipy import fft as scipy_fft
+
+    rec = load(relative)
+    t, rr = rec.t_s, rec.rr_ms
+    p = CoherenceParams()
+    ends = t[tick_ends(t, 64.0, 5.0)]
+    lo, hi, ok = coherence_module._knot_range(t, ends, p)
+    samples = coherence_module._resample_windows(t, rr, ends[ok], lo[ok], hi[ok], p)
+    f_hz, psd = coherence_module.coherence_spectra(samples, p)
+    w = coherence_module.hann_periodic(p.n_samples)
+    spec = scipy_fft.rfft((samples - samples.mean(axis=-1, keepdims=True)) * w, n=p.nfft,
+                          axis=-1)
+    expected = (spec.real**2 + spec.imag**2) * (2.0 / (p.fs_hz * np.sum(w**2)))
+    expected[..., [0, -1]] /= 2.0
+    np.testing.assert_array_equal(psd, expected)
+    np.testing.assert_array_equal(f_hz, scipy_fft.rfftfreq(p.nfft, 1.0 / p.fs_hz))
