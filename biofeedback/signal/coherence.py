@@ -130,21 +130,28 @@ def score_spectra(
     """
     psd = np.atleast_2d(psd)
     df = f_hz[1] - f_hz[0]
-    inner = psd[:, 1:-1]
-    is_peak = (inner > psd[:, :-2]) & (inner >= psd[:, 2:])
     lo_b, hi_b = p.peak_band_hz
-    is_peak &= (f_hz[1:-1] >= lo_b) & (f_hz[1:-1] <= hi_b)
+    # Only the bins of the peak band can hold the peak, and only the bins up to its reach
+    # enter its power: each step looks at those columns alone.
+    inner = np.flatnonzero((f_hz[1:-1] >= lo_b) & (f_hz[1:-1] <= hi_b)) + 1
+    band = slice(inner[0], inner[-1] + 1) if inner.size else slice(1, 2)
+    centre = psd[:, band]
+    is_peak = (centre > psd[:, band.start - 1 : band.stop - 1]) & (
+        centre >= psd[:, band.start + 1 : band.stop + 1]) & bool(inner.size)
     has_peak = is_peak.any(axis=1)
-    idx = 1 + np.argmax(np.where(is_peak, inner, -np.inf), axis=1)
+    idx = band.start + np.argmax(np.where(is_peak, centre, -np.inf), axis=1)
     peak_hz = f_hz[idx]
 
-    cum = np.concatenate((np.zeros((psd.shape[0], 1)), np.cumsum(psd, axis=1)), axis=1)
     eps = 1e-9 * df
     a = np.searchsorted(f_hz, peak_hz - p.peak_half_width_hz - eps, side="left")
     b = np.searchsorted(f_hz, peak_hz + p.peak_half_width_hz + eps, side="right")
+    reach = int(b.max()) if b.size else 0
+    cum = np.concatenate((np.zeros((psd.shape[0], 1)), np.cumsum(psd[:, :reach], axis=1)),
+                         axis=1)
     rows = np.arange(psd.shape[0])
     peak = (cum[rows, b] - cum[rows, a]) * df
     lo_t, hi_t = p.total_band_hz
+    # Summed as a contiguous copy: NumPy's pairwise sum of a strided view groups otherwise.
     total = psd[:, (f_hz >= lo_t) & (f_hz <= hi_t)].sum(axis=1) * df
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(has_peak, peak / (total - peak), 0.0)

@@ -97,3 +97,39 @@ def test_numpy_fft_gives_scipy_fft_spectra_to_the_last_bit(relative):
     expected[..., [0, -1]] /= 2.0
     np.testing.assert_array_equal(psd, expected)
     np.testing.assert_array_equal(f_hz, scipy_fft.rfftfreq(p.nfft, 1.0 / p.fs_hz))
+
+
+def scored_over_whole_rows(f_hz, psd, p):
+    """The score's definition over whole spectra (local maxima anywhere, masked to the
+    band; cumulative power over every bin)."""
+    df = f_hz[1] - f_hz[0]
+    inner = psd[:, 1:-1]
+    is_peak = (inner > psd[:, :-2]) & (inner >= psd[:, 2:])
+    is_peak &= (f_hz[1:-1] >= p.peak_band_hz[0]) & (f_hz[1:-1] <= p.peak_band_hz[1])
+    has_peak = is_peak.any(axis=1)
+    peak_hz = f_hz[1 + np.argmax(np.where(is_peak, inner, -np.inf), axis=1)]
+    cum = np.concatenate((np.zeros((psd.shape[0], 1)), np.cumsum(psd, axis=1)), axis=1)
+    eps = 1e-9 * df
+    a = np.searchsorted(f_hz, peak_hz - p.peak_half_width_hz - eps, side="left")
+    b = np.searchsorted(f_hz, peak_hz + p.peak_half_width_hz + eps, side="right")
+    rows = np.arange(psd.shape[0])
+    peak = (cum[rows, b] - cum[rows, a]) * df
+    total = psd[:, (f_hz >= p.total_band_hz[0]) & (f_hz <= p.total_band_hz[1])].sum(axis=1) * df
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(has_peak, peak / (total - peak), 0.0)
+    return ratio, np.where(has_peak, peak_hz, np.nan), np.where(has_peak, peak, 0.0), total
+
+
+@pytest.mark.parametrize("relative", RECORDINGS)
+def test_scores_from_the_band_columns_equal_the_whole_row_definition(relative):
+    rec = load(relative)
+    t, rr = rec.t_s, rec.rr_ms
+    p = CoherenceParams()
+    ends = t[tick_ends(t, 64.0, 5.0)]
+    lo, hi, ok = coherence_module._knot_range(t, ends, p)
+    samples = coherence_module._resample_windows(t, rr, ends[ok], lo[ok], hi[ok], p)
+    f_hz, psd = coherence_module.coherence_spectra(samples, p)
+    psd[::7, :] = psd[::7, ::-1]  # spectra falling through the band: no local maximum there
+    got = coherence_module.score_spectra(f_hz, psd, p)
+    for g, want in zip(got, scored_over_whole_rows(f_hz, psd, p), strict=True):
+        np.testing.assert_array_equal(g, want)
