@@ -182,11 +182,11 @@ def coherence(
 
 
 def _sample_pieces(
-    x: np.ndarray, t_end_s: np.ndarray, offsets: np.ndarray, m: np.ndarray,
-    s: np.ndarray, p: CoherenceParams,
+    x: np.ndarray, t_end_s: np.ndarray, offsets: np.ndarray, m: np.ndarray, p: CoherenceParams
 ) -> np.ndarray:
-    """For each sample ``s[w, k]`` of window ``w`` (knots ``x[offsets[w]:][:m[w]]``), the
-    index in ``x`` of the spline piece it lies on: the last knot at or before it, the first
+    """For each sample ``k`` of window ``w`` (at ``t_end_s[w] + p.sample_offsets_s()[k]``;
+    the window's knots ``x[offsets[w]:][:m[w]]``), the index in ``x`` of the spline piece it
+    lies on: the last knot at or before it, the first
     piece before the first knot and the last piece after the last (as ``searchsorted`` of
     every sample among all beats, clipped to the window's pieces, gave).
 
@@ -196,15 +196,18 @@ def _sample_pieces(
     running count of the knots passed gives each sample's piece.
     """
     n = p.n_samples
+    offsets_s = p.sample_offsets_s()
     window = np.repeat(np.arange(m.size), m - 1)  # each knot after a window's first
-    knot = np.arange(m.sum()) - np.repeat(offsets, m)  # position within its window
-    inner = np.flatnonzero(knot > 0)
-    x_inner = x[inner]
-    estimate = np.ceil((x_inner - t_end_s[window]) * p.fs_hz + (n - 1))
+    later = np.ones(x.size, bool)
+    later[offsets] = False
+    x_inner = x[later]
+    end = t_end_s[window]
+    estimate = np.ceil((x_inner - end) * p.fs_hz + (n - 1))
     first = np.clip(estimate, 0, n).astype(np.intp)
+    # The samples beside the estimate, computed as s is (end + offset): exact comparisons.
     before = np.maximum(first - 1, 0)
-    first -= (first > 0) & (s[window, before] >= x_inner)
-    first += (first < n) & (s[window, np.minimum(first, n - 1)] < x_inner)
+    first -= (first > 0) & (end + offsets_s[before] >= x_inner)
+    first += (first < n) & (end + offsets_s[np.minimum(first, n - 1)] < x_inner)
     passed = np.bincount(window * (n + 1) + first, minlength=m.size * (n + 1))
     count = np.cumsum(passed.reshape(m.size, n + 1), axis=1)[:, :n]
     return offsets[:, None] + np.minimum(count, (m - 2)[:, None])
@@ -225,7 +228,7 @@ def _resample_windows(
     x, y = t_clean[knot], rr_clean[knot]
     second = natural_second_derivatives(x, y, m)
     s = t_end_s[:, None] + p.sample_offsets_s()[None, :]
-    return SplinePieces.of(x, y, second).at(_sample_pieces(x, t_end_s, offsets, m, s, p), s)
+    return SplinePieces.of(x, y, second).at(_sample_pieces(x, t_end_s, offsets, m, p), s)
 
 
 def windowed_coherence(

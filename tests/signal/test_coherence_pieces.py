@@ -45,7 +45,7 @@ def check(t, rr, ends):
     knot = np.arange(m.sum()) - np.repeat(offsets - lo, m)
     x, y = t[knot], rr[knot]
     s = ends[:, None] + p.sample_offsets_s()[None, :]
-    pieces = coherence_module._sample_pieces(x, ends, offsets, m, s, p)
+    pieces = coherence_module._sample_pieces(x, ends, offsets, m, p)
     np.testing.assert_array_equal(pieces, searched_pieces(t, lo, hi, offsets, s))
     second = natural_second_derivatives(x, y, m)
     np.testing.assert_array_equal(
