@@ -163,7 +163,7 @@ def run_import(args: argparse.Namespace) -> int:
     from ..storage.ecgfiles import read_ecg
     from ..training.plan import SessionSettings
 
-    rec = read_rr(args.file, units=args.units, column=args.column)
+    rec = read_rr(args.file, units=args.units, column=args.column, labels=False)
     if not args.client:
         raise UserError("an RR file needs --client NAME (whose recording it is)")
     root = data_dir(args.data_dir)

@@ -104,10 +104,13 @@ def resolution_ms(rr_ms: np.ndarray) -> float:
     """
     rr = np.asarray(rr_ms, dtype=float)
     rr = rr[np.isfinite(rr)]
-    steps, fits = _on_lattice(rr)
+    # Each distinct interval judged once (recorded intervals repeat: they lie on a clock).
+    values, counts = np.unique(rr, return_counts=True)
+    steps, fits = _on_lattice(values)
     if rr.size == 0:
         return float(steps.min())
-    return float(steps[fits.mean(axis=0) >= LATTICE_SHARE].max())
+    share = (counts[:, None] * fits).sum(axis=0) / rr.size
+    return float(steps[share >= LATTICE_SHARE].max())
 
 
 def _shift(x: np.ndarray, k: int, fill: float = np.nan) -> np.ndarray:
@@ -267,7 +270,7 @@ def correct_labelled(
     for n in range(max_passes):  # passes over the whole series, not over beats
         if n:
             labels = detect_artifacts(rr, q)
-        if not labels.any():
+        if not (labels != "").any():  # (a string array's own any() is slow)
             break
         t, rr = _correct_once(t, rr, labels)
     return t, rr

@@ -21,9 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from numpy import fft  # pocketfft, as scipy.fft is (same values; scipy.fft loads scipy.special)
 
-from .lazy_scipy import fft
-from .splines import NaturalCubicSpline, evaluate_pieces, natural_second_derivatives
+from .splines import NaturalCubicSpline, SplinePieces, natural_second_derivatives
 from .tapers import hann_periodic
 
 #: A window's knots may stop this far short of its ends (the spline extrapolates there).
@@ -130,21 +130,28 @@ def score_spectra(
     """
     psd = np.atleast_2d(psd)
     df = f_hz[1] - f_hz[0]
-    inner = psd[:, 1:-1]
-    is_peak = (inner > psd[:, :-2]) & (inner >= psd[:, 2:])
     lo_b, hi_b = p.peak_band_hz
-    is_peak &= (f_hz[1:-1] >= lo_b) & (f_hz[1:-1] <= hi_b)
+    # Only the bins of the peak band can hold the peak, and only the bins up to its reach
+    # enter its power: each step looks at those columns alone.
+    inner = np.flatnonzero((f_hz[1:-1] >= lo_b) & (f_hz[1:-1] <= hi_b)) + 1
+    band = slice(inner[0], inner[-1] + 1) if inner.size else slice(1, 2)
+    centre = psd[:, band]
+    is_peak = (centre > psd[:, band.start - 1 : band.stop - 1]) & (
+        centre >= psd[:, band.start + 1 : band.stop + 1]) & bool(inner.size)
     has_peak = is_peak.any(axis=1)
-    idx = 1 + np.argmax(np.where(is_peak, inner, -np.inf), axis=1)
+    idx = band.start + np.argmax(np.where(is_peak, centre, -np.inf), axis=1)
     peak_hz = f_hz[idx]
 
-    cum = np.concatenate((np.zeros((psd.shape[0], 1)), np.cumsum(psd, axis=1)), axis=1)
     eps = 1e-9 * df
     a = np.searchsorted(f_hz, peak_hz - p.peak_half_width_hz - eps, side="left")
     b = np.searchsorted(f_hz, peak_hz + p.peak_half_width_hz + eps, side="right")
+    reach = int(b.max()) if b.size else 0
+    cum = np.concatenate((np.zeros((psd.shape[0], 1)), np.cumsum(psd[:, :reach], axis=1)),
+                         axis=1)
     rows = np.arange(psd.shape[0])
     peak = (cum[rows, b] - cum[rows, a]) * df
     lo_t, hi_t = p.total_band_hz
+    # Summed as a contiguous copy: NumPy's pairwise sum of a strided view groups otherwise.
     total = psd[:, (f_hz >= lo_t) & (f_hz <= hi_t)].sum(axis=1) * df
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(has_peak, peak / (total - peak), 0.0)
@@ -174,6 +181,38 @@ def coherence(
                      f_hz, psd[0])
 
 
+def _sample_pieces(
+    x: np.ndarray, t_end_s: np.ndarray, offsets: np.ndarray, m: np.ndarray, p: CoherenceParams
+) -> np.ndarray:
+    """For each sample ``k`` of window ``w`` (at ``t_end_s[w] + p.sample_offsets_s()[k]``;
+    the window's knots ``x[offsets[w]:][:m[w]]``), the index in ``x`` of the spline piece it
+    lies on: the last knot at or before it, the first
+    piece before the first knot and the last piece after the last (as ``searchsorted`` of
+    every sample among all beats, clipped to the window's pieces, gave).
+
+    Counted from the knots' side, which needs no search: the samples are evenly spaced, so
+    the first sample at or after knot ``x`` is found by arithmetic (then checked against the
+    samples themselves, so a knot on a sample counts exactly as a comparison would), and a
+    running count of the knots passed gives each sample's piece.
+    """
+    n = p.n_samples
+    offsets_s = p.sample_offsets_s()
+    window = np.repeat(np.arange(m.size), m - 1)  # each knot after a window's first
+    later = np.ones(x.size, bool)
+    later[offsets] = False
+    x_inner = x[later]
+    end = t_end_s[window]
+    estimate = np.ceil((x_inner - end) * p.fs_hz + (n - 1))
+    first = np.clip(estimate, 0, n).astype(np.intp)
+    # The samples beside the estimate, computed as s is (end + offset): exact comparisons.
+    before = np.maximum(first - 1, 0)
+    first -= (first > 0) & (end + offsets_s[before] >= x_inner)
+    first += (first < n) & (end + offsets_s[np.minimum(first, n - 1)] < x_inner)
+    passed = np.bincount(window * (n + 1) + first, minlength=m.size * (n + 1))
+    count = np.cumsum(passed.reshape(m.size, n + 1), axis=1)[:, :n]
+    return offsets[:, None] + np.minimum(count, (m - 2)[:, None])
+
+
 def _resample_windows(
     t_clean: np.ndarray,
     rr_clean: np.ndarray,
@@ -188,11 +227,8 @@ def _resample_windows(
     knot = np.arange(m.sum()) - np.repeat(offsets - lo, m)
     x, y = t_clean[knot], rr_clean[knot]
     second = natural_second_derivatives(x, y, m)
-
     s = t_end_s[:, None] + p.sample_offsets_s()[None, :]
-    j = np.searchsorted(t_clean, s, side="right") - 1
-    j = np.clip(j, lo[:, None], (hi - 2)[:, None])
-    return evaluate_pieces(x, y, second, offsets[:, None] + (j - lo[:, None]), s)
+    return SplinePieces.of(x, y, second).at(_sample_pieces(x, t_end_s, offsets, m, p), s)
 
 
 def windowed_coherence(

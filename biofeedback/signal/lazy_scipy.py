@@ -29,12 +29,11 @@ class LazyModule:
         return f"<{self._name}, imported on first use>"
 
 
-fft = LazyModule("scipy.fft")
 linalg = LazyModule("scipy.linalg")
 signal = LazyModule("scipy.signal")
 
 
 def load_all() -> None:
     """Import all of them now (before a session clock starts)."""
-    for module in (fft, linalg, signal):
+    for module in (linalg, signal):
         importlib.import_module(module._name)

@@ -24,9 +24,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# numpy.fft is pocketfft, as scipy.fft is (the same values), without scipy.fft's import of
+# scipy.special.
+from numpy import fft
+from numpy.lib.stride_tricks import sliding_window_view
+
 from .lazy_scipy import linalg
 from .lazy_scipy import signal as sps
 from .splines import NaturalCubicSpline
+from .tapers import hann_periodic
 
 #: Task Force (1996) frequency bands, Hz.
 BANDS_HZ: dict[str, tuple[float, float]] = {
@@ -117,20 +123,31 @@ def welch_psd(
     The mean of the whole series is removed, not each segment's (Kubios; segment means are
     VLF power). A series shorter than one segment is analysed as a single segment, zero-padded
     to ``points_per_hz`` frequencies per Hz.
+
+    Welch PD, *The use of the fast Fourier transform for the estimation of power spectra*,
+    IEEE Trans Audio Electroacoust 15:70-73, 1967: the mean of the segments' periodograms,
+    each ``|FFT(w x)|² / (fs Σw²)``, doubled but at DC and Nyquist. Written in NumPy with
+    ``scipy.signal.welch``'s operations in its order (the window scaled by ``1/√(Σw²·fs)``
+    before the FFT, the segments averaged per frequency), so the values agree with it to the
+    last bit (tests/signal/test_spectral_numpy.py) without importing ``scipy.signal``.
     """
     x = np.asarray(x, dtype=float)
     x = x - x.mean()
     nperseg = min(int(round(segment_s * fs_hz)), x.size)
-    return sps.welch(
-        x,
-        fs=fs_hz,
-        window="hann",
-        nperseg=nperseg,
-        noverlap=int(round(nperseg * overlap)),
-        nfft=max(nperseg, int(round(points_per_hz * fs_hz))),
-        detrend=False,
-        scaling="density",
-    )
+    noverlap = int(round(nperseg * overlap))
+    nfft = max(nperseg, int(round(points_per_hz * fs_hz)))
+    hop = nperseg - noverlap
+    window = hann_periodic(nperseg)
+    # Σw² summed in order (as Python's sum over the array), then scaled as a PSD window.
+    window = window * (1 / np.sqrt(np.cumsum(window**2)[-1] / (1 / fs_hz)))
+    n_segments = (x.size - noverlap) // hop
+    segments = sliding_window_view(x, nperseg)[: n_segments * hop : hop]
+    spec = fft.rfft(segments * window, n=nfft, axis=-1)
+    # Frequencies first, segments last, as SciPy averages them (pairwise sums along a row).
+    power = np.ascontiguousarray((spec.real**2 + spec.imag**2).T)
+    power[1 : -1 if nfft % 2 == 0 else None] *= 2
+    psd = power.mean(axis=-1) if n_segments > 1 else power[:, 0]
+    return fft.rfftfreq(nfft, 1 / fs_hz), psd
 
 
 def burg_ar(x: np.ndarray, order: int) -> tuple[np.ndarray, float]:
@@ -164,10 +181,25 @@ def ar_psd(
     x = np.asarray(x, dtype=float)
     a, var = burg_ar(x - x.mean(), order)
     f_hz = np.arange(int(np.floor(fs_hz / 2 * points_per_hz)) + 1) / points_per_hz
-    _, h = sps.freqz(1.0, a, worN=f_hz, fs=fs_hz)
+    h = _inverse_response(a, f_hz, fs_hz)
     psd = 2.0 * var / fs_hz * np.abs(h) ** 2
     psd[0] /= 2.0
     return f_hz, psd
+
+
+def _inverse_response(a: np.ndarray, f_hz: np.ndarray, fs_hz: float) -> np.ndarray:
+    """Frequency response ``1 / A(e^{jω})`` of the all-pole filter with denominator ``a``
+    at ``f_hz``: ``A`` by Horner's rule in ``z⁻¹ = e^{-jω}``, ``ω = 2π f / fs``, the
+    operations of ``scipy.signal.freqz(1, a, worN=f_hz, fs=fs_hz)`` in its order (the same
+    values to the last bit) without importing ``scipy.signal``. The loop runs over the model
+    order."""
+    w = 2 * np.pi * np.asarray(f_hz, dtype=float) / float(fs_hz)
+    z_inv = np.exp(-1j * w)
+    a = np.asarray(a, dtype=float)
+    denominator = np.broadcast_to(a[-1].astype(complex), z_inv.shape)
+    for coefficient in a[-2::-1]:
+        denominator = coefficient + denominator * z_inv
+    return np.ones(z_inv.shape, dtype=complex) / denominator
 
 
 def lomb_scargle_psd(

@@ -168,11 +168,14 @@ def _finish(path: Path, fmt: str, values: np.ndarray, units: str,
 def _loadtxt(text: str, skip: int, delimiter: str | None, usecols: list[int],
              dtype: type) -> np.ndarray:
     """Columns ``usecols`` of a regular table by NumPy's C reader (ValueError if irregular)."""
+    # Quotes and comments cost the C reader time even where there are none: asked for only
+    # when the text has them.
+    quoted = delimiter is not None and '"' in text
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "input contained no data"
         out = np.loadtxt(io.StringIO(text), dtype=dtype, delimiter=delimiter, skiprows=skip,
-                         usecols=usecols, ndmin=2, comments="#",
-                         quotechar='"' if delimiter else None, encoding=None)
+                         usecols=usecols, ndmin=2, comments="#" if "#" in text else None,
+                         quotechar='"' if quoted else None, encoding=None)
     return out.reshape(-1, len(usecols))
 
 

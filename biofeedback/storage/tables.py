@@ -70,8 +70,11 @@ def format_column(values: Sequence[Any] | np.ndarray) -> list[str]:
 
 
 def format_columns(columns: Sequence[Sequence[Any] | np.ndarray]) -> str:
-    """Rows of CSV text (each ending in LINE_END) from equally long columns."""
-    cells = [format_column(c) for c in columns]
+    """Rows of CSV text (each ending in LINE_END) from equally long columns. A column given
+    twice (the same array, such as beat times that are also arrival times) is formatted once."""
+    done: dict[int, list[str]] = {}
+    cells = [done[id(c)] if id(c) in done else done.setdefault(id(c), format_column(c))
+             for c in columns]
     if not cells or not cells[0]:
         return ""
     return LINE_END.join(map(",".join, zip(*cells, strict=True))) + LINE_END

@@ -63,8 +63,8 @@ def load_caseload(root: Path) -> tuple[list[ClientCaseload], list[str]]:
 
 
 def load_progress(root: Path, client: str) -> dict | None:
-    from ..storage.library import Library
     from ..app.library import library_progress
+    from ..storage.library import Library
 
     with Library(root, create=False) as library:
         return library_progress(library, client)
