@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .resolution import LATTICE_SHARE, lattice_fits, resolution_ms
 from .rolling import rolling_median, rolling_percentile
 from .splines import NaturalCubicSpline
 from .windows import beat_times
@@ -76,41 +77,8 @@ REL_LEVEL = 0.45
 #: An extra beat's two intervals add up to one reference interval, a missed beat's interval
 #: to two, each within this fraction of the reference.
 SUM_TOLERANCE = 0.25
-#: Sampling clocks of RR sources: Holter annotations (100-360 Hz), ECG devices, straps.
-CLOCKS_HZ = (100.0, 128.0, 200.0, 250.0, 256.0, 360.0, 500.0, 512.0, 1000.0, 1024.0)
-#: RR values are often rounded to whole ms after being counted on their own clock.
-ROUNDING_MS = 0.5
-#: Share of the RR values that must lie on a clock's lattice for it to be the resolution.
-LATTICE_SHARE = 0.9
-
 LABELS = ("ectopic", "missed", "extra", "long", "short")
 _INTERPOLATED = ("ectopic", "long", "short")
-
-
-def _on_lattice(rr_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(steps_ms, fits)``: candidate clock steps, and per RR whether it lies on each."""
-    steps = 1000.0 / np.asarray(CLOCKS_HZ)
-    ratio = rr_ms[:, None] / steps
-    fits = np.abs(ratio - np.round(ratio)) * steps <= ROUNDING_MS + 1e-6
-    return steps, fits
-
-
-def resolution_ms(rr_ms: np.ndarray) -> float:
-    """The time resolution of an RR series: the coarsest clock step (of ``CLOCKS_HZ``) on
-    whose lattice ``LATTICE_SHARE`` of the intervals lie, allowing rounding to whole ms.
-
-    1/1024 s straps and 1 ms files give about 1 ms, 1/128 s Holter annotations 7.8 ms. The
-    1/1024 s step fits any series, so the answer is never below 0.98 ms.
-    """
-    rr = np.asarray(rr_ms, dtype=float)
-    rr = rr[np.isfinite(rr)]
-    # Each distinct interval judged once (recorded intervals repeat: they lie on a clock).
-    values, counts = np.unique(rr, return_counts=True)
-    steps, fits = _on_lattice(values)
-    if rr.size == 0:
-        return float(steps.min())
-    share = (counts[:, None] * fits).sum(axis=0) / rr.size
-    return float(steps[share >= LATTICE_SHARE].max())
 
 
 def _shift(x: np.ndarray, k: int, fill: float = np.nan) -> np.ndarray:
@@ -326,7 +294,7 @@ def _causal_resolution(rr: np.ndarray, history: int, fixed: float | None) -> np.
     # history < the live buffer, so that the beat before the newest is judged alike too.
     if fixed is not None:
         return np.full(rr.shape, float(fixed))
-    steps, fits = _on_lattice(rr)
+    steps, fits = lattice_fits(rr)
     counts = np.cumsum(np.vstack((np.zeros((1, steps.size)), fits)), axis=0)
     n = np.arange(rr.size)
     lo = np.maximum(n - history, 0)

@@ -338,8 +338,15 @@ def _recovered_meta(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
     return candidate
 
 
-def read_session(folder: str | Path) -> SessionRecord:
-    """Read a session folder; raises :class:`RecordingError` when it is not one."""
+#: The tables of a session folder, in the order they are read.
+TABLES = ("beats", "events", "metrics")
+
+
+def read_session(folder: str | Path, tables: tuple[str, ...] = TABLES) -> SessionRecord:
+    """Read a session folder; raises :class:`RecordingError` when it is not one.
+
+    ``tables``: which of ``beats``, ``events`` and ``metrics`` to read (the library's index
+    needs only the beats); the others come back empty."""
     folder = Path(folder)
     if not folder.is_dir():
         raise RecordingError(f"{folder}: no such session folder")
@@ -351,16 +358,19 @@ def read_session(folder: str | Path) -> SessionRecord:
     if not writing:
         meta = _recovered_meta(folder, meta)
     skips = _Skips()
-    tables = {}
+    read = {}
     for name, columns, text in (("beats", BEAT_COLUMNS, ()),
                                 ("events", EVENT_COLUMNS, ("kind", "value")),
                                 ("metrics", METRIC_COLUMNS, ("step",))):
-        tables[name] = _read_columns(folder / f"{name}.csv", columns, text, skips)
-        if tables[name] is None:  # damaged: row by row, saying what is skipped
+        if name not in tables:
+            read[name] = _parse([], columns, text, f"{name}.csv", skips)
+            continue
+        read[name] = _read_columns(folder / f"{name}.csv", columns, text, skips)
+        if read[name] is None:  # damaged: row by row, saying what is skipped
             rows = _read_table(folder / f"{name}.csv", columns, skips)
-            tables[name] = _parse(rows, columns, text, f"{name}.csv", skips)
-    beats = BeatTable.from_columns(tables["beats"])
-    ev, metrics = tables["events"], tables["metrics"]
+            read[name] = _parse(rows, columns, text, f"{name}.csv", skips)
+    beats = BeatTable.from_columns(read["beats"])
+    ev, metrics = read["events"], read["metrics"]
     events = list(zip(ev["t_s"].tolist(), ev["kind"].tolist(), ev["value"].tolist(),
                       strict=True))
     return SessionRecord(folder, meta, beats, events, metrics, skips.lines, skips.rows,

@@ -181,7 +181,7 @@ class Library:
     # -- sessions -------------------------------------------------------------------------
     def _session_row(self, folder: Path) -> dict[str, Any]:
         """A session folder as an index row (RecordingError when it cannot be read)."""
-        record = read_session(folder)
+        record = read_session(folder, tables=("beats",))
         check_indexable(Path(folder), record.meta)
         meta, summary = record.meta, _summary_of(record)
         beats_t = record.beats["t_s"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from realdata import load
 
-from biofeedback.signal.artifacts import CLOCKS_HZ, LATTICE_SHARE, ROUNDING_MS, resolution_ms
+from biofeedback.signal.resolution import CLOCKS_HZ, LATTICE_SHARE, ROUNDING_MS, resolution_ms
 
 
 def per_interval(rr_ms: np.ndarray) -> float:
