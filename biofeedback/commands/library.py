@@ -18,6 +18,7 @@ from ..storage.paths import data_dir, sessions_dir
 from ..storage.rrfiles import read_rr
 from ..storage.writer import SessionWriter
 from ..training.protocols import unpaced_protocol
+from ..types import BeatTable
 from .common import UserError, jsonable
 from .record import _rating
 from .share import add_import_arguments, is_bundle_input, run_bundle_import
@@ -190,7 +191,7 @@ def run_import(args: argparse.Namespace) -> int:
             with contextlib.suppress(SessionWriteError, OSError):
                 writer.close("stopped", error=str(exc))
             raise UserError(str(exc)) from None
-        library.index_session(writer.folder)
+        library.index_session(writer.folder, BeatTable.from_rr(rec.t_s, rec.rr_ms))
     if rec.note:
         print(f"biofeedback import: note: {rec.note}", file=sys.stderr)
     print(f"imported {result.n_beats} beats into {writer.folder}, dated "

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import LibraryError as LibraryError
 from ..errors import RecordingError
+from ..types import BeatTable
 from .clients import client_id, client_key, legacy_client_id
 from .folder import (
     check_indexable,
@@ -179,9 +180,12 @@ class Library:
         return [dict(r) for r in self.db.execute("SELECT * FROM clients ORDER BY name")]
 
     # -- sessions -------------------------------------------------------------------------
-    def _session_row(self, folder: Path) -> dict[str, Any]:
-        """A session folder as an index row (RecordingError when it cannot be read)."""
-        record = read_session(folder, tables=("beats",))
+    def _session_row(self, folder: Path, beats: BeatTable | None = None) -> dict[str, Any]:
+        """A session folder as an index row (RecordingError when it cannot be read);
+        ``beats``: the folder's beats when the caller has just written them."""
+        record = read_session(folder, tables=() if beats is not None else ("beats",))
+        if beats is not None:
+            record.beats = beats
         check_indexable(Path(folder), record.meta)
         meta, summary = record.meta, _summary_of(record)
         beats_t = record.beats["t_s"]
@@ -217,9 +221,10 @@ class Library:
                 "notes": "", "resonance_bpm": None,
                 "created": datetime.now().astimezone().isoformat(timespec="seconds")}
 
-    def index_session(self, folder: Path) -> dict[str, Any]:
-        """Read one session folder into the index (again, if it was there)."""
-        row = self._session_row(folder)
+    def index_session(self, folder: Path, beats: BeatTable | None = None) -> dict[str, Any]:
+        """Read one session folder into the index (again, if it was there); ``beats``: its
+        beats when the caller has them (an import that just wrote them), else read back."""
+        row = self._session_row(folder, beats)
         profile = self._missing_client(row)
         if profile is not None:
             if not self.in_memory:  # a read-only command's index writes no files
