@@ -30,7 +30,7 @@ def record_practice(root: Path, seeds=(1, 2), client: str = CLIENT,
             write_json_atomic(folder / "session.json", meta)
             library.index_session(folder)
             folders.append(folder)
-    return sorted(folders)  # by name: the order of their start times, as a bundle lists them
+    return folders
 
 
 def tree_digest(root: Path) -> dict[str, str]:

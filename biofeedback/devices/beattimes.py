@@ -12,7 +12,10 @@ to arrival times keeps it from drifting away from the session clock:
   (arrival minus the time of the notification's last beat) is then never negative and
   sometimes near zero while the timeline is right.
 * A negative lead means the strap's clock runs fast against ours (or the radio delayed an
-  earlier notification more than this one): the beats are pulled back to the arrival.
+  earlier notification more than this one): the beats are pulled back to the arrival, but
+  never to or before the previous beat: the first new interval keeps at least half its
+  length (``min_first_share``), and what remains is pulled back with the next notification.
+  Beat times therefore always increase.
 * When the smallest lead over the last ``window_s`` exceeds ``slack_s``, the strap's clock
   runs slow: the timeline moves forward by at most ``max_slew`` seconds per second, less
   than the gap tolerance of the analysis, so no interval is seen as a gap.
@@ -36,6 +39,7 @@ class BeatClockParams:
     slack_s: float = 0.1
     max_slew: float = 0.002
     lost_after_s: float = 1.6
+    min_first_share: float = 0.5
 
 
 class BeatClock:
@@ -62,7 +66,8 @@ class BeatClock:
             lead = arrival_s - (start + offsets[-1])
             if lead <= self.params.lost_after_s:
                 self._remember(arrival_s, lead)
-                shift = lead if lead < 0.0 else self._slew(arrival_s)
+                shift = (max(lead, -(1.0 - self.params.min_first_share) * offsets[0])
+                         if lead < 0.0 else self._slew(arrival_s))
                 return self._advance(start + shift, offsets, shift)
             self.restart()
         self._remember(arrival_s, 0.0)

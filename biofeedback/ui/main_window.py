@@ -57,6 +57,10 @@ def for_window(message: str) -> str:
     return CLI_HINT.sub(WINDOW_HINT, message) if CLI_HINT.search(message) else message
 
 
+#: How long closing the window waits for a running session to stop and be saved.
+CLOSE_WAIT_S = 60.0
+
+
 class MainWindow(LibraryDialogs):
     closed = Signal()  # the window has closed for good: the application ends
 
@@ -351,8 +355,13 @@ class MainWindow(LibraryDialogs):
         self._closing = True
         QSettings().setValue(GEOMETRY_KEY, self.saveGeometry())
         self.bridge.stop()
-        self.bridge.wait()
-        QApplication.processEvents()  # the session's end: its summary asks the rating
+        # The session's end (summary, saving, indexing) can take seconds on a busy machine:
+        # its `finished` signal is handled as soon as it comes, so the summary asks the rating.
+        deadline = time.monotonic() + CLOSE_WAIT_S
+        while self.bridge.running and time.monotonic() < deadline:
+            self.bridge.wait(0.05)
+            QApplication.processEvents()
+        QApplication.processEvents()
         self.bridge.shutdown()
         for window in (self.client_view, self.summary, self.assessment, self.progress,
                        self.chooser):

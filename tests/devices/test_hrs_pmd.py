@@ -124,6 +124,20 @@ def test_lost_notifications_restart_the_timeline_at_the_next_arrival():
     assert after == [20.0]
 
 
+@pytest.mark.parametrize("early_s", [0.3, 1.0, 1.5])
+def test_a_notification_far_ahead_of_the_timeline_never_sends_beats_back_in_time(early_s):
+    """A busy machine delivers notifications in bursts: one can arrive before the time the
+    timeline gives its beats. They are pulled back, but never to or before the last beat."""
+    clock = BeatClock()
+    first = clock.place(10.0, (1000.0, 1000.0))
+    burst = clock.place(10.8 - early_s, (800.0, 800.0))
+    times = np.array(first + burst)
+    assert np.all(np.diff(times) > 0)
+    assert np.diff(times)[-1] == pytest.approx(0.8)  # the other intervals stay exact
+    later = clock.place(12.4, (800.0,))  # what was not pulled back comes with the next one
+    assert later[0] > times[-1] and later[0] <= 12.4 + 1e-9
+
+
 PMD_ECG = bytes.fromhex("00" "0010a5d4e8000000" "00") + bytes([0xFF, 0xFF, 0xFF, 0x10, 0, 0])
 
 
