@@ -11,7 +11,7 @@ neurokit2's ``signal_fixpeaks(method="Kubios")`` (Lipponen & Tarvainen 2019 as n
   after it (its compensatory pause) is flagged; a *normal* interval is one whose two beats are
   both labelled N (``beat_symbol == prev_symbol == "N"``), and it is *falsely flagged* when
   flagged. The intervals ending at or starting from a premature beat are neither.
-* *injected*: ``tests/conftest.py::inject_artifacts`` (missed, extra and ectopic beats, one
+* *injected*: ``tests/realdata.py::inject_artifacts`` (missed, extra and ectopic beats, one
   per 30 beats) into the clean recordings, seeds 0..4; sensitivity over the intervals an
   artifact touched, RMSSD of the corrected series against the clean one put through the same
   correction (worst case and mean).
@@ -31,7 +31,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import flagged, inject_artifacts, load  # noqa: E402
+from realdata import flagged, inject_artifacts, load  # noqa: E402
 
 from biofeedback.signal import (  # noqa: E402
     causal_flags,

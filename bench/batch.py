@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import write_corpus  # noqa: E402
+from realdata import write_corpus  # noqa: E402
 
 from biofeedback.research.batch import find_recordings, run_dask, run_local  # noqa: E402
 from biofeedback.signal import AnalysisParams  # noqa: E402

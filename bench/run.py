@@ -20,7 +20,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CLEAN, flagged, inject_artifacts, load  # noqa: E402
+from realdata import CLEAN, flagged, inject_artifacts, load  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from artifact_validation import nk_corrected, nk_flags  # noqa: E402
@@ -133,7 +133,11 @@ def artifacts() -> None:
               f"{np.mean(nk_flags(rr)) * 100:.1f} %")
 
 
-if __name__ == "__main__":
+def main() -> None:
     day_of_windows()
     live_cost()
     artifacts()
+
+
+if __name__ == "__main__":
+    main()
