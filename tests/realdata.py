@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from biofeedback.storage.rrfiles import RRRecording, read_rr
+from biofeedback.storage.rrfiles import RRFile, read_rr
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("BIOFEEDBACK_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -26,7 +26,7 @@ def data_file(relative: str) -> Path:
     return path
 
 
-def load(relative: str) -> RRRecording:
+def load(relative: str) -> RRFile:
     return read_rr(data_file(relative))
 
 

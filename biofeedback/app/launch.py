@@ -22,7 +22,7 @@ from ..signal.live import LiveParams
 from ..storage.folder import session_meta
 from ..storage.library import Library
 from ..storage.paths import sessions_dir
-from ..storage.settings import load_settings, save_settings
+from ..storage.remembered import load_remembered, remember
 from ..storage.writer import SessionWriter
 from ..training.pacer import MAX_RATE_BPM, MIN_RATE_BPM
 from ..training.plan import SessionSettings, build_pacer
@@ -111,7 +111,7 @@ async def open_session(plan: SessionPlan, root: Path) -> OpenSession:
     LibraryError or SessionWriteError, each with a one-line reason."""
     settings, protocol, profile = prepare(plan, root)
     load_all()  # SciPy, before the session clock starts
-    last = load_settings(root).get("last_strap") or {}
+    last = load_remembered(root).get("last_strap") or {}
     pacer = build_pacer(settings, protocol)
     source = open_source(plan.source, prefer=last.get("address"), ecg=plan.ecg, acc=plan.acc,
                          breathing=breathing_target(protocol, pacer), open_replay=open_replay)
@@ -119,7 +119,7 @@ async def open_session(plan: SessionPlan, root: Path) -> OpenSession:
     device = source.describe()
     try:
         if device.get("kind") == "ble":
-            save_settings(root, last_strap={"address": device.get("address"),
+            remember(root, last_strap={"address": device.get("address"),
                                             "name": device.get("name")})
         speed = plan.speed if plan.speed is not None else getattr(source, "speed", None) or 1.0
         meta = session_meta(source=plan.source, device=device, settings=settings.to_dict(),

@@ -28,7 +28,7 @@ from ..storage.bundle import (
 from ..storage.folder import writer_alive
 from ..storage.library import Library, LibraryError, client_id
 from ..storage.paths import sessions_dir
-from ..storage.settings import load_settings, save_settings
+from ..storage.remembered import load_remembered, remember
 from ..storage.unpack import unpack_session
 
 KEY_SETTING = "share_key"
@@ -63,14 +63,14 @@ class Imported:
 
 def pseudonym_key(root: Path) -> bytes:
     """The data folder's random key for pseudonyms (made once, kept in ``settings.json``)."""
-    value = load_settings(root).get(KEY_SETTING)
+    value = load_remembered(root).get(KEY_SETTING)
     try:
         key = bytes.fromhex(value) if isinstance(value, str) else b""
     except ValueError:
         key = b""
     if len(key) < 32:
         key = os.urandom(32)
-        save_settings(root, **{KEY_SETTING: key.hex()})
+        remember(root, **{KEY_SETTING: key.hex()})
     return key
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from ..storage.paths import data_dir
-from ..storage.settings import load_settings
+from ..storage.remembered import load_remembered
 from .common import UserError
 
 
@@ -29,7 +29,7 @@ def run_scan(args: argparse.Namespace) -> int:
     from ..devices import scan  # imports bleak only when asked
 
     straps = asyncio.run(scan(args.timeout))
-    last = (load_settings(data_dir(args.data_dir)).get("last_strap") or {}).get("address")
+    last = (load_remembered(data_dir(args.data_dir)).get("last_strap") or {}).get("address")
     if args.json:
         print(json.dumps([{"name": s.name, "address": s.address, "rssi_dbm": s.rssi,
                            "last_used": s.address == last} for s in straps], indent=2))

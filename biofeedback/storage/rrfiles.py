@@ -14,7 +14,7 @@ Accepted, detected from the content (not the file name):
 
 Only regular files up to :data:`MAX_BYTES` are read (a pipe or a device such as
 ``/dev/zero`` is refused at once). An RR value outside :data:`RR_RANGE_MS` is not a heartbeat
-interval: the beat is left out and counted in :attr:`RRRecording.n_dropped` (see the README,
+interval: the beat is left out and counted in :attr:`RRFile.n_dropped` (see the README,
 "Bad input"). Anything else unreadable raises :class:`RecordingError` with a one-line reason.
 
 Parsing is vectorised: NumPy's C ``loadtxt`` for regular files, pandas' C parser (imported
@@ -57,7 +57,7 @@ SAMPLE_LINES = 20
 
 
 @dataclass(frozen=True)
-class RRRecording:
+class RRFile:
     """Beats read from a file: times (s since the recording began) and RR intervals (ms)."""
 
     path: str
@@ -131,7 +131,7 @@ def _units(values: np.ndarray, units: str, path: Path) -> str:
 
 
 def _finish(path: Path, fmt: str, values: np.ndarray, units: str,
-            t_s: np.ndarray | None = None, labels: np.ndarray | None = None) -> RRRecording:
+            t_s: np.ndarray | None = None, labels: np.ndarray | None = None) -> RRFile:
     """Beats from raw RR values (NaN: empty cell): units, plausibility, beat times."""
     present = ~np.isnan(values) & (values > 0)  # not: empty cells, a trailing 0
     if t_s is not None:
@@ -159,7 +159,7 @@ def _finish(path: Path, fmt: str, values: np.ndarray, units: str,
         t = t - (t[0] - rr[keep][0] / 1000.0)
     if t[-1] > MAX_SPAN_S:
         raise _fail(path, f"its beats span {t[-1] / 86400:.0f} days: not one recording")
-    return RRRecording(str(path), fmt, t, rr[keep], None if labels is None else labels[keep],
+    return RRFile(str(path), fmt, t, rr[keep], None if labels is None else labels[keep],
                        int(np.count_nonzero(present & ~keep)))
 
 
@@ -236,7 +236,7 @@ def _text_column(path: Path, text: str, skip: int, delimiter: str | None, width:
 
 # -- formats ------------------------------------------------------------------------------
 
-def _read_hrm(path: Path, text: str, units: str) -> RRRecording:
+def _read_hrm(path: Path, text: str, units: str) -> RRFile:
     params = dict(re.findall(r"^(\w+)=(.*?)\s*$", text, flags=re.M))
     if params.get("Interval", "").strip() != "238":
         raise _fail(path, "Polar HRM file is not in R-R mode (Interval=238)")
@@ -272,7 +272,7 @@ def _split(line: str, delimiter: str | None) -> list[str]:
 
 
 def _read_table(path: Path, text: str, units: str, column: str | None,
-                want_labels: bool) -> RRRecording:
+                want_labels: bool) -> RRFile:
     first, sample = _layout(text)
     if first < 0:
         raise _fail(path, "holds no RR intervals")
@@ -301,7 +301,7 @@ def _read_table(path: Path, text: str, units: str, column: str | None,
 
 def _read_with_header(path: Path, text: str, first: int, header_line: str,
                       delimiter: str | None, units: str, column: str | None,
-                      want_labels: bool) -> RRRecording:
+                      want_labels: bool) -> RRFile:
     header = [h.lower() for h in _split(header_line, delimiter)]
     wanted = (column.lower(),) if column else RR_COLUMNS
     rr_col = next((header.index(n) for n in wanted if n in header), None)
@@ -328,7 +328,7 @@ def _read_with_header(path: Path, text: str, first: int, header_line: str,
 
 
 def read_rr(path: str | Path, units: str = "auto", column: str | None = None,
-            labels: bool = True) -> RRRecording:
+            labels: bool = True) -> RRFile:
     """Read an RR file in any accepted format (see the module docstring); ``labels=False``
     skips the beat labels (``beat_symbol``) when they are not needed."""
     path = Path(path)
