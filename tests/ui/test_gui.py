@@ -44,7 +44,8 @@ def test_a_simulated_session_from_start_to_summary(qtbot, make_window, tmp_path)
     assert window.session.start.text() == "Stop"
 
     qtbot.waitUntil(lambda: window.model.feedback.level >= 0, timeout=20000)
-    assert window.feedback.level.text() in LEVEL_WORDS
+    # The panels redraw on the window's refresh timer, not on each update.
+    qtbot.waitUntil(lambda: window.feedback.level.text() in LEVEL_WORDS, timeout=2000)
     assert window.feedback.value.text().startswith("coherence ")
     window.session.note.setText("client yawned")
     qtbot.mouseClick(window.session.mark, Qt.MouseButton.LeftButton)
