@@ -38,7 +38,9 @@ def make_window(qtbot, tmp_path, monkeypatch):
     def make(source: str | None, speed: float = 1.0, prefs: dict | None = None):
         window = MainWindow(tmp_path / "data", prefs or dict(DEFAULTS), source=source,
                             speed=speed)
-        qtbot.addWidget(window)
+        # The worker thread stops before Qt closes and deletes the window, so no signal of
+        # it (a tick every 40 ms) can reach a deleted object.
+        qtbot.addWidget(window, before_close_func=lambda w: w.bridge.shutdown())
         window.resize(1366, 740)
         window.show()
         windows.append(window)
