@@ -265,17 +265,21 @@ def _entropy_distance(rr: np.ndarray, which: int, p: float) -> float:
     return float(-np.log((c_m1.sum() - (n - m)) / b))
 
 
+def _box_residuals(rr: np.ndarray, n: int) -> np.ndarray:
+    """DFA's residuals of the integrated series from a straight line in each box of ``n``
+    beats, one column per box (``n × k``)."""
+    y = np.cumsum(rr - rr.mean())
+    k = y.size // n
+    boxes = y[: k * n].reshape(k, n)
+    basis = np.vander(np.arange(n), 2)
+    coef = np.linalg.lstsq(basis, boxes.T, rcond=None)[0]
+    return boxes.T - basis @ coef
+
+
 def _dfa_box_mean(rr: np.ndarray, lo: int, hi: int) -> float:
     """DFA with F(n) the mean of the boxes' RMS residuals (not the RMS over all boxes)."""
-    y = np.cumsum(rr - rr.mean())
     sizes = np.arange(lo, hi + 1)
-    f = []
-    for n in sizes:  # a bench: a loop over box sizes
-        k = y.size // n
-        boxes = y[: k * n].reshape(k, n)
-        basis = np.vander(np.arange(n), 2)
-        coef = np.linalg.lstsq(basis, boxes.T, rcond=None)[0]
-        f.append(np.mean(np.sqrt(np.mean((boxes.T - basis @ coef) ** 2, axis=0))))
+    f = [np.mean(np.sqrt(np.mean(_box_residuals(rr, n) ** 2, axis=0))) for n in sizes]
     return float(np.polyfit(np.log10(sizes), np.log10(f), 1)[0])
 
 
@@ -347,16 +351,12 @@ def _stress_index_residual(rr: np.ndarray) -> float:
 def _dfa_variant(rr: np.ndarray, lo: int, hi: int, how: str) -> float:
     """DFA with F(n) normalised by the whole length, or corrected by sqrt(n/(n-2)), or α as
     the slope between the end points."""
-    y = np.cumsum(rr - rr.mean())
     sizes = np.arange(lo, hi + 1)
     f = []
     for n in sizes:  # a bench: a loop over box sizes
-        k = y.size // n
-        boxes = y[: k * n].reshape(k, n)
-        basis = np.vander(np.arange(n), 2)
-        coef = np.linalg.lstsq(basis, boxes.T, rcond=None)[0]
-        ss = np.sum((boxes.T - basis @ coef) ** 2)
-        f.append(np.sqrt(ss / (y.size if how == "whole length" else k * n)))
+        residuals = _box_residuals(rr, n)
+        f.append(np.sqrt(np.sum(residuals ** 2)
+                         / (rr.size if how == "whole length" else residuals.size)))
     f = np.array(f)
     if how == "sqrt(n/(n-2))":
         f = f * np.sqrt(sizes / (sizes - 2.0))

@@ -12,7 +12,7 @@ from ..reports.wording import rmssd_trend
 from ..storage.export import ANONYMOUS_STEM
 from ..storage.folder import read_session
 from ..storage.library import Library
-from ..storage.paths import data_dir, free_stem, private_dir, write_private_file
+from ..storage.paths import data_dir, private_dir
 from .common import UserError, jsonable
 
 
@@ -68,16 +68,10 @@ def run_report(args: argparse.Namespace) -> int:
         report = client_report(profile["name"], progress, args.deidentify)
     else:
         report = session_report(record, args.deidentify)
-    suffixes = (".html", ".pdf")
-    stem = free_stem(out, stem, suffixes)  # never over an earlier report
-    written = []
-    for suffix, data in zip(suffixes, (report.html.encode("utf-8"), report.pdf), strict=True):
-        path = out / f"{stem}{suffix}"
-        try:
-            write_private_file(path, data, replace=False)
-        except OSError as exc:
-            raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
-        written.append(str(path))
+    try:
+        written = [str(path) for path in report.write(out, stem)]  # never over an earlier one
+    except OSError as exc:
+        raise UserError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
     print("wrote " + " and ".join(written))
     return 0
 

@@ -11,6 +11,7 @@ import html
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -21,6 +22,7 @@ from matplotlib.figure import Figure
 from .. import __version__
 from ..storage.export import beats_in_order, start_datetime
 from ..storage.folder import SessionRecord
+from ..storage.paths import free_stem, private_dir, write_private_file
 from ..training.feedback import CHALLENGE_THRESHOLDS, LEVEL_NAMES
 from ..training.plan import recorded_plan
 from . import figures
@@ -46,6 +48,17 @@ class Report:
     title: str
     html: str
     pdf: bytes
+
+    def write(self, folder: Path, stem: str) -> list[Path]:
+        """The HTML and PDF in ``folder`` (created private), named ``stem``, or ``stem-2``
+        ... beside an earlier report: never over one. Returns the files; OSError when they
+        cannot be written."""
+        suffixes = (".html", ".pdf")
+        stem = free_stem(private_dir(folder), stem, suffixes)
+        paths = [folder / f"{stem}{suffix}" for suffix in suffixes]
+        for path, data in zip(paths, (self.html.encode("utf-8"), self.pdf), strict=True):
+            write_private_file(path, data, replace=False)
+        return paths
 
 
 def _number(value: Any) -> float | None:

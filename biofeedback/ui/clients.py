@@ -75,18 +75,12 @@ def write_progress_report(root: Path, client: str, folder: Path) -> list[Path]:
     ``folder``, never over an earlier one; returns the files."""
     from ..reports.documents import client_report
     from ..storage.library import LibraryError, client_id
-    from ..storage.paths import free_stem, private_dir, write_private_file
 
     progress = load_progress(root, client)
     if progress is None:
         raise LibraryError(f"no sessions of {client} to report")
-    report = client_report(client, progress, False)
-    suffixes = (".html", ".pdf")
-    stem = free_stem(private_dir(folder), f"progress_{client_id(client)}", suffixes)
-    paths = [folder / f"{stem}{suffix}" for suffix in suffixes]
-    for path, data in zip(paths, (report.html.encode("utf-8"), report.pdf), strict=True):
-        write_private_file(path, data, replace=False)
-    return paths
+    return client_report(client, progress, False).write(folder,
+                                                        f"progress_{client_id(client)}")
 
 
 class ClientsView(QDialog):
