@@ -41,3 +41,26 @@ def record_sim(root: Path, spec: str = "sim:seed=1", duration_s: float = 300.0,
 
     result = asyncio.run(go())
     return runner, result, writer.folder, updates
+
+
+def same_cells(a: list[dict[str, str]], b: list[dict[str, str]], rtol: float = 1e-12) -> bool:
+    """Two CSV tables (rows of text cells) alike: text cells equal, numbers equal to ``rtol``.
+
+    A session replays the figures it recorded to the last digit while the code is the same;
+    sessions recorded before the spline solver changed from LAPACK to cyclic reduction
+    (issue 13) come back with their coherence equal to rounding, a few units in its 16th
+    digit."""
+    if len(a) != len(b) or any(ra.keys() != rb.keys() for ra, rb in zip(a, b, strict=True)):
+        return False
+    for ra, rb in zip(a, b, strict=True):
+        for key, x in ra.items():
+            y = rb[key]
+            if x == y:
+                continue
+            try:
+                fx, fy = float(x), float(y)
+            except ValueError:
+                return False
+            if abs(fx - fy) > rtol * max(abs(fx), abs(fy)):
+                return False
+    return True

@@ -4,13 +4,8 @@ Arrays in: beat times ``t_s`` (s since the start of the recording) and RR interv
 (ms, the interval ending at each beat). No Qt, no I/O, no Python loops over beats or windows.
 """
 
-from .artifacts import (
-    CausalFilterParams,
-    causal_flags,
-    correct_artifacts,
-    correct_beats,
-    detect_artifacts,
-)
+from .artifacts import correct_artifacts, correct_beats, detect_artifacts
+from .causal import CausalFilterParams, causal_flags
 from .coherence import (
     Coherence,
     CoherenceParams,

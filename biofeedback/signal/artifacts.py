@@ -36,18 +36,16 @@ ectopic, long and short intervals replaced by a cubic spline through the normal 
 premature beat and its pause, alone between normal beats, keep their sum (only the premature
 beat moves).
 
-Live: :func:`causal_flags` judges each beat only by the beats before it, and flags rather than
-rewrites, so what the user sees is never silently changed.
+Live: :func:`.causal.causal_flags` judges each beat only by the beats before it, with the
+same thresholds.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .resolution import LATTICE_SHARE, lattice_fits, resolution_ms
-from .rolling import rolling_median, rolling_percentile
+from .resolution import resolution_ms
+from .rolling import rolling_median
 from .splines import NaturalCubicSpline
 from .windows import beat_times
 
@@ -57,6 +55,10 @@ NEIGHBOURS = 3
 #: at this fraction of the reference (the most variable clean recording, M4, reaches 6 %).
 SCALE_BEATS = 91
 SCALE_CAP = 0.08
+#: Beats either side on which a beat's label depends: the scale's half window, the
+#: reference's neighbours, and the three places by which labels look at their neighbours
+#: (an extra beat's second half, a premature beat's pause, a late beat's partner).
+REACH = SCALE_BEATS // 2 + NEIGHBOURS + 3
 #: A departure counts when it exceeds ``max(Z * scale, REL * ref, K_RESOLUTION * q)``
 #: (``floor = max(REL * ref, K_RESOLUTION * q)``).
 Z = 5.0
@@ -228,20 +230,61 @@ def correct_beats(
 
 def correct_labelled(
     t_s: np.ndarray, rr_ms: np.ndarray, labels: np.ndarray, max_passes: int = 2,
-    resolution: float | None = None,
+    resolution: float | None = None, pinned: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`correct_beats` given the first pass's ``labels`` (``detect_artifacts(rr_ms,
-    resolution)``), for callers that need them too: the recording is judged once."""
+    resolution)``), for callers that need them too: the recording is judged once.
+    ``pinned``: beats whose label a person chose, which later passes leave as they are."""
     t = np.asarray(t_s, dtype=float)
     rr = np.asarray(rr_ms, dtype=float)
     q = resolution_ms(rr) if resolution is None else float(resolution)
+    pinned = np.zeros(rr.size, bool) if pinned is None else pinned
+    touched = np.zeros(rr.size, bool)  # beats a pass labelled, or merged or split
     for n in range(max_passes):  # passes over the whole series, not over beats
         if n:
-            labels = detect_artifacts(rr, q)
+            labels = np.where(pinned, "", detect_near(rr, q, touched))
         if not (labels != "").any():  # (a string array's own any() is slow)
             break
+        touched = carry_through_correction(labels != "", labels)
+        pinned = carry_through_correction(pinned, labels)
         t, rr = _correct_once(t, rr, labels)
     return t, rr
+
+
+def carry_through_correction(flags: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per-beat ``flags`` after one correction round of ``labels``: an extra beat merged with
+    the next interval holds what either held, a missed beat's halves both hold its flag
+    (the index changes of :func:`_correct_once`)."""
+    merged = np.zeros(labels.size, bool)
+    merged[1:] = labels[:-1] == "extra"
+    starts = np.flatnonzero(~merged)
+    held = np.logical_or.reduceat(flags, starts) if starts.size else flags[:0]
+    return np.repeat(held, np.where(labels[starts] == "missed", 2, 1))
+
+
+def _within(mask: np.ndarray, reach: int) -> np.ndarray:
+    """Elements within ``reach`` places of a True element of ``mask``."""
+    counts = np.concatenate(([0], np.cumsum(mask)))
+    i = np.arange(mask.size)
+    return counts[np.minimum(i + reach + 1, mask.size)] > counts[np.maximum(i - reach, 0)]
+
+
+def detect_near(rr_ms: np.ndarray, resolution: float, near: np.ndarray) -> np.ndarray:
+    """:func:`detect_artifacts` for the beats within ``REACH`` of a ``near`` beat, "" for the
+    others; equal to judging the whole series where the others' labels are known to be "".
+
+    After a correction pass only the beats around what it changed can be judged anew: a
+    label depends on the ``REACH`` beats either side. The stretches around ``near`` beats,
+    with ``REACH`` more either side so that every judged beat sees its whole neighbourhood,
+    are judged as one series: only their unjudged margins meet at the joins.
+    """
+    judged = _within(near, REACH)
+    stretch = np.flatnonzero(_within(near, 2 * REACH))
+    labels = np.full(rr_ms.shape, "", dtype="<U7")
+    found = detect_artifacts(rr_ms[stretch], resolution)
+    keep = judged[stretch]
+    labels[stretch[keep]] = found[keep]
+    return labels
 
 
 def correct_artifacts(rr_ms: np.ndarray, max_passes: int = 2) -> np.ndarray:
@@ -251,120 +294,3 @@ def correct_artifacts(rr_ms: np.ndarray, max_passes: int = 2) -> np.ndarray:
     """
     rr = np.asarray(rr_ms, dtype=float)
     return correct_beats(beat_times(rr), rr, max_passes)[1]
-
-
-@dataclass(frozen=True)
-class CausalFilterParams:
-    """The live beat filter: each beat judged against the beats before it only."""
-
-    min_rr_ms: float = 300.0  # 200 bpm
-    max_rr_ms: float = 2000.0  # 30 bpm
-    reference_beats: int = 5  # median of the previous beats the new one is compared with
-    spread_beats: int = 41  # previous successive differences whose median |dRR| is the scale
-    alpha: float = Z  # scales a beat must depart by
-    floor_ms: float = 20.0  # the threshold never drops below this
-    warmup_fraction: float = 0.2  # until `history` beats, a beat must depart this much
-    relative: float = REL  # ... and at least this fraction of the reference
-    relative_level: float = REL_LEVEL  # a departure from the reference alone must go this far
-    resolution_ms: float | None = None  # the RR clock step; None: estimated from the history
-    #: "jump" (issue 11); "quartile", the filter sessions recorded before it ran (median of
-    #: the previous beats +- alpha quartile deviations), kept so that they replay exactly.
-    method: str = "jump"
-
-    @property
-    def history(self) -> int:
-        """Beats before the newest that decide its flag."""
-        return self.reference_beats + self.spread_beats
-
-    @classmethod
-    def from_dict(cls, d: dict) -> CausalFilterParams:
-        """Parameters stored in a session; one that names no method ran the "quartile" one."""
-        return cls(**{"method": "quartile", **d})
-
-
-def _trailing(x: np.ndarray, size: int) -> np.ndarray:
-    """Windows of the ``size`` values before each element (the first value repeated before
-    the start): row ``n`` holds ``x[n - size .. n - 1]``."""
-    padded = np.concatenate((np.full(size, x[0]), x))
-    return sliding_window_view(padded, size)[:-1]
-
-
-def _causal_resolution(rr: np.ndarray, history: int, fixed: float | None) -> np.ndarray:
-    """Per beat, :func:`resolution_ms` of the ``history`` beats before it (trailing sums)."""
-    # history < the live buffer, so that the beat before the newest is judged alike too.
-    if fixed is not None:
-        return np.full(rr.shape, float(fixed))
-    steps, fits = lattice_fits(rr)
-    counts = np.cumsum(np.vstack((np.zeros((1, steps.size)), fits)), axis=0)
-    n = np.arange(rr.size)
-    lo = np.maximum(n - history, 0)
-    seen = np.maximum(n - lo, 1)[:, None]
-    share = (counts[n] - counts[lo]) / seen
-    return np.where(share >= LATTICE_SHARE, steps, 0.0).max(axis=1)
-
-
-def causal_flags(
-    rr_ms: np.ndarray, params: CausalFilterParams | None = None, first_index: int = 0
-) -> np.ndarray:
-    """True per beat that the live filter flags (not clean). Causal: beat n uses beats < n.
-
-    With ``ref`` the median of the previous ``reference_beats``, ``scale`` the median
-    ``|dRR|`` of the previous ``spread_beats`` and ``q`` the resolution of the previous
-    ``spread_beats`` (:func:`resolution_ms`), the threshold is
-    ``max(alpha * scale, relative * ref, 4 q, floor_ms)``. A beat is flagged when it lies
-    outside ``[min_rr_ms, max_rr_ms]``; when it departs from both the previous beat and ``ref``
-    by more than the threshold in the same direction (a premature beat, its pause, a missed
-    beat, the first half of an extra one); when it is the second half of a split interval
-    (still short after such a drop, and adding up with it to about ``ref``); or when it
-    departs from ``ref`` alone by more than ``relative_level`` of it and ``10 scale``.
-    During the first ``history`` beats of a recording the threshold is at least
-    ``warmup_fraction`` of the reference.
-    ``first_index`` is the number of the first beat given, so that the live filter, which
-    passes only the last ``history + 1`` beats, reaches the same verdicts.
-    """
-    p = params or CausalFilterParams()
-    rr = np.asarray(rr_ms, dtype=float)
-    if rr.size == 0:
-        return np.zeros(0, bool)
-    if p.method == "quartile":
-        return _quartile_flags(rr, p, first_index)
-    if p.method != "jump":
-        raise ValueError(f"unknown causal filter method {p.method!r}")
-    reference = np.median(_trailing(rr, p.reference_beats), axis=1)
-    drr = np.abs(np.diff(rr, prepend=rr[0]))
-    q = _causal_resolution(rr, p.spread_beats, p.resolution_ms)
-    scale = np.maximum(np.median(_trailing(drr, p.spread_beats), axis=1), q)
-    base = np.maximum.reduce([
-        p.relative * reference, np.full(rr.shape, K_RESOLUTION) * q,
-        np.full(rr.shape, p.floor_ms)])
-    warm = first_index + np.arange(rr.size) < p.history
-    base = np.where(warm, np.maximum(base, p.warmup_fraction * reference), base)
-    threshold = np.maximum(p.alpha * scale, base)
-    step = rr - np.concatenate(([rr[0]], rr[:-1]))
-    dev = rr - reference
-    jump = (np.abs(step) > threshold) & (np.abs(dev) > threshold) & (step * dev > 0)
-    # The second half of a split interval: short, after a drop, and adding up with it to
-    # about one reference interval.
-    jump[1:] |= (jump[:-1] & (step[:-1] < 0) & (dev[1:] < -base[1:]) & (
-        np.abs(rr[:-1] + rr[1:] - reference[:-1]) < SUM_TOLERANCE * reference[:-1]))
-    level = np.abs(dev) > np.maximum(threshold, np.maximum(
-        p.relative_level * reference, Z_LEVEL * scale))
-    return (rr < p.min_rr_ms) | (rr > p.max_rr_ms) | jump | level
-
-
-def _quartile_flags(rr: np.ndarray, p: CausalFilterParams, first_index: int) -> np.ndarray:
-    """The live filter before issue 11, for sessions recorded with it: a beat deviating from
-    the median of the previous ``reference_beats`` by more than ``alpha`` quartile deviations
-    of the previous ``spread_beats`` deviations (at least ``floor_ms``; during the first
-    ``history`` beats at least ``warmup_fraction`` of the reference), or outside the range."""
-    reference = np.median(_trailing(rr, p.reference_beats), axis=1)
-    dev = rr - reference
-    w = p.spread_beats
-    shifted = np.concatenate(([dev[0]], dev[:-1]))
-    origin = (w - 1) // 2
-    q1 = rolling_percentile(shifted, 25, w, origin)
-    q3 = rolling_percentile(shifted, 75, w, origin)
-    threshold = np.maximum(p.alpha * (q3 - q1) / 2.0, p.floor_ms)
-    warm = first_index + np.arange(rr.size) < p.history
-    threshold = np.where(warm, np.maximum(threshold, p.warmup_fraction * reference), threshold)
-    return (rr < p.min_rr_ms) | (rr > p.max_rr_ms) | (np.abs(dev) > threshold)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy import fft  # pocketfft, as scipy.fft is (same values; scipy.fft loads scipy.special)
 
-from .splines import NaturalCubicSpline, SplinePieces, natural_second_derivatives
+from .splines import SplinePieces, natural_second_derivatives
 from .tapers import hann_periodic
 
 #: A window's knots may stop this far short of its ends (the spline extrapolates there).
@@ -151,8 +151,10 @@ def score_spectra(
     rows = np.arange(psd.shape[0])
     peak = (cum[rows, b] - cum[rows, a]) * df
     lo_t, hi_t = p.total_band_hz
-    # Summed as a contiguous copy: NumPy's pairwise sum of a strided view groups otherwise.
-    total = psd[:, (f_hz >= lo_t) & (f_hz <= hi_t)].sum(axis=1) * df
+    # Summed in order along each row (a running sum), as the peak is: NumPy's sum groups
+    # the terms differently for one row and for many, and the live value (one window) must
+    # equal the import's (thousands) to the bit.
+    total = np.cumsum(psd[:, (f_hz >= lo_t) & (f_hz <= hi_t)], axis=1)[:, -1] * df
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(has_peak, peak / (total - peak), 0.0)
     return ratio, np.where(has_peak, peak_hz, np.nan), np.where(has_peak, peak, 0.0), total
@@ -173,9 +175,9 @@ def coherence(
     f_hz = fft.rfftfreq(p.nfft, 1.0 / p.fs_hz)
     if not ok[0]:
         return Coherence(np.nan, np.nan, np.nan, np.nan, f_hz, np.full(f_hz.shape, np.nan))
-    knots = slice(lo[0], hi[0])
-    spline = NaturalCubicSpline(t_s[knots], rr_ms[knots])
-    f_hz, psd = coherence_spectra(spline(end + p.sample_offsets_s())[None, :], p)
+    # The batched path with one window: the live value equals the import's to the bit.
+    samples = _resample_windows(t_s, rr_ms, np.array([end]), lo, hi, p)
+    f_hz, psd = coherence_spectra(samples, p)
     ratio, peak_hz, peak, total = score_spectra(f_hz, psd, p)
     return Coherence(float(ratio[0]), float(peak_hz[0]), float(peak[0]), float(total[0]),
                      f_hz, psd[0])

@@ -23,7 +23,7 @@ import numpy as np
 
 # one correction round, shared so that edited labels are corrected exactly like the
 # detector's own
-from .artifacts import _correct_once, correct_labelled, detect_artifacts, resolution_ms
+from .artifacts import correct_labelled, detect_artifacts, resolution_ms
 
 #: Labels an edit may give: the detector's artifact types, ``noise`` and ``normal``.
 ARTIFACT_LABELS = ("ectopic", "missed", "extra", "long", "short", "noise")
@@ -126,34 +126,14 @@ def apply_label_overrides(labels: np.ndarray, t_s: np.ndarray,
     return EditedLabels(labels.astype(str), pinned)
 
 
-def _carry_pins(pinned: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """``pinned`` after one correction round of ``labels``: extra beats merged with the next
-    interval, missed ones split in two (the index changes of :func:`.artifacts._correct_once`)."""
-    merged = np.zeros(labels.size, bool)
-    merged[1:] = labels[:-1] == "extra"
-    starts = np.flatnonzero(~merged)
-    pins = np.logical_or.reduceat(pinned, starts) if starts.size else pinned[:0]
-    split = np.where(labels[starts] == "missed", 2, 1)
-    return np.repeat(pins, split)
-
-
 def correct_edited(t_s: np.ndarray, rr_ms: np.ndarray, edited: EditedLabels,
                    resolution: float, max_passes: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """:func:`.artifacts.correct_labelled` with edited labels: noise beats left out, and
     beats a person labelled kept out of the second pass's detection."""
     keep = edited.labels != "noise"
     t, rr = np.asarray(t_s, float)[keep], np.asarray(rr_ms, float)[keep]
-    labels, pinned = edited.labels[keep], edited.pinned[keep]
-    if not pinned.any():
-        return correct_labelled(t, rr, labels, max_passes, resolution)
-    for n in range(max_passes):  # passes over the whole series, not over beats
-        if n:
-            labels = np.where(pinned, "", detect_artifacts(rr, resolution))
-        if not labels.any():
-            break
-        pinned = _carry_pins(pinned, labels)
-        t, rr = _correct_once(t, rr, labels)
-    return t, rr
+    return correct_labelled(t, rr, edited.labels[keep], max_passes, resolution,
+                            edited.pinned[keep])
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,9 @@ class LazyModule:
         return f"<{self._name}, imported on first use>"
 
 
-linalg = LazyModule("scipy.linalg")
 signal = LazyModule("scipy.signal")
 
 
 def load_all() -> None:
     """Import all of them now (before a session clock starts)."""
-    for module in (linalg, signal):
-        importlib.import_module(module._name)
+    importlib.import_module(signal._name)

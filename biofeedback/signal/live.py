@@ -8,7 +8,7 @@ Each beat is judged by the causal artifact filter, then
 Every value is the pure function applied to the same window, so a recording analysed offline
 (:func:`~biofeedback.signal.timedomain.windowed_time_domain`,
 :func:`~biofeedback.signal.coherence.windowed_coherence` with
-:func:`~biofeedback.signal.artifacts.causal_flags`) gives exactly what a live user saw.
+:func:`~biofeedback.signal.causal.causal_flags`) gives exactly what a live user saw.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .artifacts import CausalFilterParams, causal_flags
+from .causal import CausalFilterParams, causal_flags
 from .coherence import Coherence, CoherenceParams, coherence
 from .timedomain import time_domain
 from .windows import gap_before, lost_before_s, tick_index

@@ -29,7 +29,7 @@ import numpy as np
 from numpy import fft
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .lazy_scipy import linalg
+from .banded import solve_symmetric_pentadiagonal
 from .lazy_scipy import signal as sps
 from .splines import NaturalCubicSpline
 from .tapers import hann_periodic
@@ -106,11 +106,7 @@ def smoothness_priors_detrend(x: np.ndarray, lam: float = 500.0) -> np.ndarray:
     off1[[0, -1]] = -2.0
     off2 = np.ones(n - 2)
     lam2 = lam * lam
-    banded = np.zeros((3, n))  # upper form for solveh_banded
-    banded[0, 2:] = lam2 * off2
-    banded[1, 1:] = lam2 * off1
-    banded[2, :] = 1.0 + lam2 * main
-    trend = linalg.solveh_banded(banded, x)
+    trend = solve_symmetric_pentadiagonal(1.0 + lam2 * main, lam2 * off1, lam2 * off2, x)
     return x - trend
 
 

@@ -1,5 +1,6 @@
-"""Natural cubic splines on ``scipy.linalg`` alone (issue 13: ``scipy.interpolate`` pulls in
-``scipy.special`` and costs more than the analysis it serves).
+"""Natural cubic splines in NumPy alone (issue 13: ``scipy.interpolate`` pulls in
+``scipy.special``, and even ``scipy.linalg`` costs more to import than the analysis it
+serves; the tridiagonal systems are solved by :mod:`.banded`).
 
 The spline through knots ``(x_i, y_i)`` is, on ``[x_i, x_{i+1}]`` with ``h = x_{i+1} - x_i``,
 ``a = x_{i+1} - x``, ``b = x - x_i`` and second derivatives ``M_i``::
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lazy_scipy import linalg
+from .banded import solve_tridiagonal
 
 
 def natural_second_derivatives(
@@ -29,32 +30,34 @@ def natural_second_derivatives(
     """Second derivatives ``M`` at the knots of natural cubic splines.
 
     ``block_len``: lengths of consecutive blocks of knots, each its own spline (default: one
-    block). The natural end conditions (``M = 0`` at each block's first and last knot)
-    decouple neighbouring blocks, so one banded solve serves them all.
+    block). The blocks are solved side by side as rows of one array, each padded alike, so
+    a block gets the same bits whether solved alone or among others (the live analysis
+    solves one window, an import thousands at once).
     """
     n = x.size
     lengths = np.array([n]) if block_len is None else np.asarray(block_len)
     starts = np.cumsum(lengths) - lengths
-    edge = np.zeros(n, bool)
-    edge[starts] = True
-    edge[starts + lengths - 1] = True
-    h = np.diff(x)
-    # Rows of the blocks' ends are M = 0; what their seams compute is discarded.
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        slope = np.diff(y) / h
-        diagonal = np.ones(n)
-        diagonal[1:-1] = np.where(edge[1:-1], 1.0, 2.0 * (h[:-1] + h[1:]))
-        rhs = np.zeros(n)
-        rhs[1:-1] = np.where(edge[1:-1], 0.0, 6.0 * (slope[1:] - slope[:-1]))
-    above = np.where(edge[:-1], 0.0, h)  # A[i, i+1]
-    below = np.where(edge[1:], 0.0, h)  # A[i+1, i]
-    # LAPACK's tridiagonal solver, which scipy.linalg.solve_banded calls for one band
-    # either side, without its checks and copies (this runs once per 512 windows).
-    *_, second, info = linalg.lapack.dgtsv(below, diagonal, above, rhs, True, True, True,
-                                           True)
-    if info > 0:
+    width = int(lengths.max()) if lengths.size else 0
+    # Row b, column j: knot starts[b] + j; the padding beyond a block's knots is M = 0.
+    inside = np.arange(width)[None, :] < lengths[:, None]
+    knot = np.where(inside, starts[:, None] + np.arange(width)[None, :], 0)
+    xs, ys = x[knot], y[knot]
+    h = np.diff(xs, axis=1)
+    if np.any(inside[:, 1:] & ~(h > 0)):
         raise np.linalg.LinAlgError("singular spline system (repeated knots?)")
-    return second
+    interior = np.zeros_like(inside)
+    interior[:, 1:-1] = inside[:, 2:]  # neither a block's first nor its last knot
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = np.diff(ys, axis=1) / h
+        diagonal = np.where(interior[:, 1:-1], 2.0 * (h[:, :-1] + h[:, 1:]), 1.0)
+        rhs = np.where(interior[:, 1:-1], 6.0 * (slope[:, 1:] - slope[:, :-1]), 0.0)
+    ones = np.ones((lengths.size, 1))
+    zeros = np.zeros((lengths.size, 1))
+    diagonal = np.hstack((ones, diagonal, ones))[:, :width]
+    rhs = np.hstack((zeros, rhs, zeros))[:, :width]
+    above = np.where(interior[:, :-1], h, 0.0)  # A[i, i+1]
+    below = np.where(interior[:, 1:], h, 0.0)  # A[i+1, i]
+    return solve_tridiagonal(below, diagonal, above, rhs)[inside]
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class NaturalCubicSpline:
     """The natural cubic spline through ``(x, y)``; call it with points to evaluate.
 
     Stands in for ``scipy.interpolate.CubicSpline(x, y, bc_type="natural")`` for 1-D ``y``,
-    with the same values to the last bit (a recorded session replays exactly): the first
+    with the same values to rounding (a few units in the last place): the first
     derivatives ``d`` at the knots solve de Boor's tridiagonal system (ch. IV, eq. (8);
     natural ends ``2 d_0 + d_1 = 3 s_0`` and ``d_{n-2} + 2 d_{n-1} = 3 s_{n-2}``), and each
     piece is the Hermite cubic ``y_i + d_i u + c_1 u² + c_0 u³`` in ``u = x - x_i``. Beyond
@@ -110,16 +113,17 @@ class NaturalCubicSpline:
             raise ValueError("x must be strictly increasing")
         slope = np.diff(y) / dx
         n = self.x.size
-        banded = np.zeros((3, n))
+        diagonal = np.empty(n)
         rhs = np.empty(n)
-        banded[1, 1:-1] = 2 * (dx[:-1] + dx[1:])
-        banded[0, 2:] = dx[:-1]
-        banded[2, :-2] = dx[1:]
+        diagonal[1:-1] = 2 * (dx[:-1] + dx[1:])
         rhs[1:-1] = 3 * (dx[1:] * slope[:-1] + dx[:-1] * slope[1:])
-        banded[1, 0], banded[0, 1] = 2 * dx[0], dx[0]
-        banded[1, -1], banded[2, -2] = 2 * dx[-1], dx[-1]
+        diagonal[0], diagonal[-1] = 2 * dx[0], 2 * dx[-1]
         rhs[0], rhs[-1] = 3 * (y[1] - y[0]), 3 * (y[-1] - y[-2])
-        d = linalg.solve_banded((1, 1), banded, rhs[:, None], check_finite=False)[:, 0]
+        # Row i: dx[i] d[i-1] + 2 (dx[i-1] + dx[i]) d[i] + dx[i-1] d[i+1]; the end rows
+        # 2 dx[0] d[0] + dx[0] d[1] and dx[-1] d[-2] + 2 dx[-1] d[-1].
+        above = np.concatenate((dx[:1], dx[:-1]))
+        below = np.concatenate((dx[1:], dx[-1:]))
+        d = solve_tridiagonal(below, diagonal, above, rhs)
         t = (d[:-1] + d[1:] - 2 * slope) / dx
         # Power-series coefficients of each piece, highest first.
         self.coefficients = np.stack((t / dx, (slope - d[:-1]) / dx - t, d[:-1], y[:-1]))

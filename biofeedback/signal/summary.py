@@ -86,6 +86,9 @@ class AnalysisParams:
     #: ApEn and SampEn (a session's own summary, which shows neither, leaves them out: on a
     #: day of beats they take seconds).
     entropies: bool = True
+    #: The metrics beyond the time domain and the Welch bands (geometric, AR, nonlinear and
+    #: autonomic). A session's own summary shows none of them; False leaves them NaN.
+    extended: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,15 +109,20 @@ def _band_withheld(key: str, duration_s: float) -> bool:
     return False
 
 
-def _spectral_set(t: np.ndarray, rr: np.ndarray, p: SpectralParams) -> dict[str, float]:
+def _spectral_set(t: np.ndarray, rr: np.ndarray, p: SpectralParams,
+                  with_ar: bool = True) -> dict[str, float]:
     """Welch (or Lomb) and AR band metrics, those the duration cannot support as NaN."""
     nan = float("nan")
+    ar_keys = tuple(f"ar_{k}" for k in BAND_KEYS)
     if rr.size < MIN_SPECTRAL_BEATS:
-        return dict.fromkeys((*BAND_KEYS, *(f"ar_{k}" for k in BAND_KEYS)), nan)
+        return dict.fromkeys((*BAND_KEYS, *ar_keys), nan)
     f_hz, psd = spectrum(t, rr, p)
     out = band_metrics(f_hz, psd, p.bands_hz)
-    f_ar, psd_ar = ar_spectrum(t, rr, p)
-    out.update(band_metrics(f_ar, psd_ar, p.bands_hz, prefix="ar_"))
+    if with_ar:
+        f_ar, psd_ar = ar_spectrum(t, rr, p)
+        out.update(band_metrics(f_ar, psd_ar, p.bands_hz, prefix="ar_"))
+    else:
+        out.update(dict.fromkeys(ar_keys, nan))
     duration = float(t[-1] - t[0])
     return {k: (nan if _band_withheld(k, duration) else v) for k, v in out.items()}
 
@@ -122,9 +130,10 @@ def _spectral_set(t: np.ndarray, rr: np.ndarray, p: SpectralParams) -> dict[str,
 def hrv_metrics(t_s: np.ndarray, rr_ms: np.ndarray,
                 spectral: SpectralParams | None = None,
                 autonomic_norms: AutonomicNorms | None = None,
-                entropies: bool = True) -> dict[str, float]:
+                entropies: bool = True, extended: bool = True) -> dict[str, float]:
     """Kubios's metric set of one stretch of beats (already corrected or not), flat:
-    time domain, geometric, Welch and AR spectra, nonlinear and autonomic indices."""
+    time domain, geometric, Welch and AR spectra, nonlinear and autonomic indices
+    (``extended=False``: the time domain and the Welch bands, the others NaN)."""
     t = np.asarray(t_s, dtype=float)
     rr = np.asarray(rr_ms, dtype=float)
     td = time_domain(rr, t_s=t)
@@ -132,10 +141,13 @@ def hrv_metrics(t_s: np.ndarray, rr_ms: np.ndarray,
         "mean_rr_ms": td.mean_rr_ms, "sdnn_ms": td.sdnn_ms, "rmssd_ms": td.rmssd_ms,
         **successive_stats(t, rr), "pnn50_pct": td.pnn50_pct, **heart_rate_stats(rr),
         **segment_stats(t, rr, _recording_start(t, rr) if rr.size else 0.0),
-        "tri_index": triangular_index(rr) if rr.size else np.nan,
-        "tinn_ms": tinn(rr) if rr.size else np.nan,
     }
-    out.update(_spectral_set(t, rr, spectral or SpectralParams()))
+    nan = float("nan")
+    out.update(tri_index=triangular_index(rr) if rr.size and extended else nan,
+               tinn_ms=tinn(rr) if rr.size and extended else nan)
+    out.update(_spectral_set(t, rr, spectral or SpectralParams(), with_ar=extended))
+    if not extended:
+        return {**out, **dict.fromkeys((*NONLINEAR_KEYS, *AUTONOMIC_KEYS), nan)}
     nl = nonlinear(rr, with_entropies=entropies)
     out.update({k: getattr(nl, k) for k in NONLINEAR_KEYS})
     si = stress_index(rr, t)
@@ -171,7 +183,7 @@ def summarize(
     counts = {name: int(np.sum(labels == name)) for name in (*ARTIFACT_TYPES, "noise")}
 
     nan = float("nan")
-    metrics = hrv_metrics(t, rr, p.spectral, p.autonomic_norms, p.entropies)
+    metrics = hrv_metrics(t, rr, p.spectral, p.autonomic_norms, p.entropies, p.extended)
 
     start = _recording_start(t, rr)
     c = p.coherence

@@ -87,7 +87,8 @@ def session_tables(t: np.ndarray, rr: np.ndarray, settings: SessionSettings,
     events = [np.concatenate(([step.start_s], t[gap] - rr[gap] / 1000.0)),
               np.array(["step"] + ["gap"] * gap.size),
               np.concatenate(([step.name], np.char.mod("%.3f", lost_before_s(t, rr)[gap])))]
-    level = np.where(cols.level < 0, np.nan, cols.level)  # empty before the first value
+    # Empty before the first value; whole numbers, as the runner writes them.
+    level = np.where(cols.level < 0, "", cols.level.astype(str))
     metrics = [t, hr, cols.rmssd_ms, cols.coherence, level, cols.peak_hz, cols.achievement,
                empty, np.full(t.size, step.name)]
     score = int(cols.achievement[-1]) if t.size else 0

@@ -20,7 +20,7 @@ def session_summary(t_s: np.ndarray, rr_ms: np.ndarray, clean: np.ndarray,
     passed the live filter) and its 5-s coherence rows ``(t_s, ratio, peak_hz, level)``."""
     out: dict[str, Any] = {"n_beats": len(t_s)}
     if len(t_s) >= 2:
-        s = summarize(t_s, rr_ms, AnalysisParams(entropies=False))  # it shows no entropy
+        s = summarize(t_s, rr_ms, AnalysisParams(extended=False))  # it shows no more
         out.update({k: s[k] for k in ("mean_hr_bpm", "rmssd_ms", "sdnn_ms", "lf_ms2",
                                       "hf_ms2", "coherence_ratio", "coherence_peak_hz",
                                       "artifacts_pct", "artifacts_ectopic_pct",
