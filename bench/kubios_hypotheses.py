@@ -457,6 +457,150 @@ def _second_round() -> None:
              lambda rr, lam=lam: dfa_alpha(_detrended(rr, lam), 17, 64))
 
 
+# == third round, k-time: STD HR, SDANN, SDNN index, PNS and SNS ==========================
+# (docs/kubios_parity.md, "Third round: STD HR, SDANN, SDNN index, PNS and SNS")
+
+def _std_hr_third(rr: np.ndarray, how: str) -> float:
+    """STD HR candidates, each divided by 4 (the resampling rate, as in the second round)."""
+    t_end = np.cumsum(rr) / 1000.0
+    hr = 60000.0 / rr
+    if how == "time-weighted beat HR":  # each beat's HR weighted by its duration
+        return float(np.sqrt(np.sum(rr * (hr - 60000.0 / rr.mean()) ** 2) / rr.sum())) / 4.0
+    if how.startswith("welch"):  # sqrt of the Welch spectrum's power of the 4 Hz HR
+        from biofeedback.signal.spectral import welch_psd
+
+        f, psd = welch_psd(_hr_4hz(rr), 4.0)
+        return float(np.sqrt(psd[f <= float(how.split()[1])].sum() * f[1])) / 4.0
+    if how == "about 60000/mean RR":  # RMS about Kubios's mean HR, not the series' mean
+        return float(np.sqrt(np.mean((_hr_4hz(rr) - 60000.0 / rr.mean()) ** 2))) / 4.0
+    if how == "Welch segments' span":  # only the samples the 23 Welch segments cover
+        x = _hr_4hz(rr)
+        return float(x[: (x.size - 600) // 600 * 600 + 600].std(ddof=1)) / 4.0
+    shift = {"RR at the start of its interval": rr / 1000.0,
+             "RR at the middle of its interval": rr / 2000.0}.get(how, 0.0)
+    t = t_end - shift
+    start = 0.0 if how == "grid from t = 0" else t[0]
+    grid = np.arange(start, t[-1], 0.25)
+    from biofeedback.signal.splines import NaturalCubicSpline
+
+    return float((60000.0 / NaturalCubicSpline(t, rr)(grid)).std(ddof=1)) / 4.0
+
+
+def _segment_stats_third(rr: np.ndarray, how: str) -> tuple[float, float]:
+    """(SDANN, SDNN index) of segmentations the first two rounds did not try."""
+    t = np.cumsum(rr) / 1000.0
+    if how.startswith("beats, 300 s windows every"):
+        step = float(how.split()[-2])
+        segs = [rr[(t >= a) & (t < a + 300.0)] for a in np.arange(0.0, t[-1] - 300.0, step)]
+    elif how.startswith("4 Hz, 1200-sample windows every"):
+        _, x = resample_rr(t, rr)
+        w = np.lib.stride_tricks.sliding_window_view(x, 1200)[:: int(how.split()[-2])]
+        segs = list(w)
+    else:
+        idx = np.floor(t / 300.0).astype(int)
+        full = int(np.floor(t[-1] / 300.0))
+        if how == "stub merged into the last complete segment":
+            idx = np.minimum(idx, full - 1)
+        segs = [rr[idx == k] for k in range(idx.max() + 1)]
+        if how.endswith("complete only"):
+            segs = segs[:full]
+    means = [s.mean() for s in segs]
+    if how.startswith("harmonic"):
+        means = [60000.0 / np.mean(60000.0 / s) for s in segs]
+    sds = [s.std(ddof=1) for s in segs]
+    return float(np.std(means, ddof=1)), float(np.mean(sds))
+
+
+def _minimax(a: np.ndarray, y: np.ndarray, nonneg: bool = False) -> float:
+    """Smallest possible largest residual of ``a @ x + c`` against ``y`` (a linear program);
+    ``nonneg``: the weights of ``a``'s columns kept >= 0 (z-scores all pointing one way)."""
+    from scipy.optimize import linprog
+
+    a1 = np.column_stack((a, np.ones(len(y))))
+    k = a1.shape[1]
+    ones = np.ones((len(y), 1))
+    bounds = [(0, None) if nonneg else (None, None)] * (k - 1) + [(None, None), (0, None)]
+    res = linprog(np.r_[np.zeros(k), 1.0], A_ub=np.block([[a1, -ones], [-a1, -ones]]),
+                  b_ub=np.r_[y, -y], bounds=bounds)
+    return float(res.x[-1])
+
+
+def _autonomic_inputs(rr: np.ndarray) -> dict[str, float]:
+    """The PNS and SNS inputs of one stretch: mean RR, RMSSD, SD1 %, mean HR, stress index,
+    SD2 % (SD1/SD2 as % of mean RR)."""
+    from biofeedback.signal.autonomic import stress_index
+
+    d = np.diff(rr)
+    m = rr.mean()
+    sd1 = np.sqrt(0.5 * d.var(ddof=1))
+    sd2 = np.sqrt(max(2.0 * rr.var(ddof=1) - sd1 ** 2, 0.0))
+    return {"mean_rr": m, "rmssd": float(np.sqrt(np.mean(d ** 2))), "sd1_pct": 100 * sd1 / m,
+            "mean_hr": 60000.0 / m, "si": stress_index(rr), "sd2_pct": 100 * sd2 / m}
+
+
+def _pns_sns_third() -> None:
+    reports = [_report(n) for n in SERIES]
+
+    def col(label: str) -> np.ndarray:
+        return np.array([r[label] for r in reports])
+
+    pns, sns = col("PNS index"), col("SNS index")
+    mean_rr, rmssd, sd1, sd2 = (col("Mean RR  (ms)"), col("RMSSD (ms)"), col("SD1 (ms)"),
+                                col("SD2 (ms)"))
+    pns_in = np.column_stack((mean_rr, rmssd, 100 * sd1 / mean_rr))
+    sns_in = np.column_stack((col("Mean HR (beats/min)"), col("Stress index"),
+                              100 * sd2 / mean_rr))
+    print("  Kubios's whole-hour inputs, largest residual of the best (minimax) linear form:")
+    print(f"    PNS {_minimax(pns_in, pns):.3f} (weights >= 0: {_minimax(pns_in, pns, True):.3f})"
+          f", SNS {_minimax(sns_in, sns):.3f} (weights >= 0: "
+          f"{_minimax(sns_in, sns, True):.3f}); tolerance 0.1")
+    logs = np.column_stack((mean_rr, np.log(rmssd), np.log(100 * sd1 / mean_rr)))
+    print(f"    PNS on mean RR, ln RMSSD, ln SD1 %: {_minimax(logs, pns):.3f}")
+    # Nunan et al. 2010 (PACE 33:1407): mean RR 926 +- 90 ms, RMSSD 42 +- 15 ms; the SD1 %
+    # norm (mean, SD) left free.
+    rest = pns - ((mean_rr - 926.0) / 90.0 + (rmssd - 42.0) / 15.0) / 3.0
+    print(f"    PNS with Nunan's mean RR and RMSSD norms, best SD1 % norm: "
+          f"{_minimax(pns_in[:, 2:], rest):.3f}")
+    print("  our inputs over part of the hour (minimax residual PNS / SNS):")
+    for name, pick in (("first 300 s", lambda t, end: t <= 300.0),
+                       ("last 300 s", lambda t, end: t > end - 300.0),
+                       ("first 1800 s", lambda t, end: t <= 1800.0)):
+        rows = []
+        for n in SERIES:
+            rr = _rr(n)
+            t = np.cumsum(rr) / 1000.0
+            rows.append(_autonomic_inputs(rr[pick(t, t[-1])]))
+        x = np.array([[r[k] for k in r] for r in rows])
+        print(f"    {name:44s}{_minimax(x[:, :3], pns):.3f} / {_minimax(x[:, 3:], sns):.3f}")
+    rows = []
+    for n in SERIES:  # mean over the twelve 5-min segments of each input
+        segs = _segments(_rr(n), 300.0, False)
+        per = [_autonomic_inputs(s) for s in segs]
+        rows.append([np.mean([p[k] for p in per]) for k in per[0]])
+    x = np.array(rows)
+    print(f"    {'mean of the 5-min segments inputs':44s}{_minimax(x[:, :3], pns):.3f} / "
+          f"{_minimax(x[:, 3:], sns):.3f}")
+
+
+def _third_round_time() -> None:
+    print("third round, k-time (docs/kubios_parity.md)")
+    print("STD HR")
+    for how in ("RR at the start of its interval", "RR at the middle of its interval",
+                "grid from t = 0", "time-weighted beat HR", "about 60000/mean RR",
+                "Welch segments' span", "welch 2", "welch 0.4"):
+        _row(f"SD of HR / 4, {how}", "STD HR (beats/min)",
+             lambda rr, h=how: _std_hr_third(rr, h))
+    print("SDANN / SDNN index")
+    for how in ("stub merged into the last complete segment", "beats, 300 s windows every 150 s",
+                "beats, 300 s windows every 60 s", "4 Hz, 1200-sample windows every 600 s",
+                "harmonic means, all segments", "harmonic means, complete only"):
+        _row(f"SDANN, {how}", "SDANN (ms)", lambda rr, h=how: _segment_stats_third(rr, h)[0])
+        _row(f"SDNN index, {how}", "SDNN index (ms)",
+             lambda rr, h=how: _segment_stats_third(rr, h)[1])
+    print("PNS / SNS")
+    _pns_sns_third()
+
+
 def main() -> None:
     print("error against Kubios HRV 3.1.0 (%), series 1..5")
     print("STD HR")
@@ -523,6 +667,7 @@ def main() -> None:
     print("PNS / SNS")
     _pns_sns_fit()
     _second_round()
+    _third_round_time()
 
 
 if __name__ == "__main__":
