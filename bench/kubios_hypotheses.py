@@ -505,10 +505,41 @@ def _segment_stats_third(rr: np.ndarray, how: str) -> tuple[float, float]:
         if how.endswith("complete only"):
             segs = segs[:full]
     means = [s.mean() for s in segs]
+    if how == "beat-weighted":  # each segment weighted by its beat count
+        w = np.array([s.size for s in segs]) / rr.size
+        m = np.array(means)
+        sdann = np.sqrt(np.sum(w * (m - np.sum(w * m)) ** 2) * m.size / (m.size - 1))
+        return float(sdann), float(np.sum(w * np.array([s.std(ddof=1) for s in segs])))
     if how.startswith("harmonic"):
         means = [60000.0 / np.mean(60000.0 / s) for s in segs]
     sds = [s.std(ddof=1) for s in segs]
     return float(np.std(means, ddof=1)), float(np.mean(sds))
+
+
+def _segment_origin_scan(keep: str) -> None:
+    """Non-overlapping 5-min segments starting at every whole second 0..299 s: the origin with
+    the smallest worst error, for SDANN and for the SDNN index (``keep``: segments kept if at
+    least half full, or only complete ones)."""
+    data = [(_rr(n), _report(n)) for n in SERIES]
+    errs = []
+    for origin in np.arange(300.0):
+        e = []
+        for rr, rep in data:
+            t = np.cumsum(rr) / 1000.0
+            idx = np.floor((t - origin) / 300.0).astype(int)
+            idx -= idx.min()
+            segs = [rr[idx == k] for k in range(idx.max() + 1)]
+            segs = [s for s in segs if s.sum() >= (0.5 if keep == "half full" else 0.99) * 3e5]
+            e.append((100 * (np.std([s.mean() for s in segs], ddof=1) / rep["SDANN (ms)"] - 1),
+                      100 * (np.mean([s.std(ddof=1) for s in segs]) / rep["SDNN index (ms)"]
+                             - 1)))
+        errs.append(np.array(e))
+    for j, label in ((0, "SDANN"), (1, "SDNN index")):
+        worst = [np.abs(e[:, j]).max() for e in errs]
+        best = int(np.argmin(worst))
+        cells = " ".join(f"{x:+8.2f}" for x in errs[best][:, j])
+        print(f"  {label}, origin scan 0..299 s ({keep}): best {best} s".ljust(54)
+              + f"{cells}   worst {worst[best]:7.2f} %")
 
 
 def _minimax(a: np.ndarray, y: np.ndarray, nonneg: bool = False) -> float:
@@ -580,6 +611,18 @@ def _pns_sns_third() -> None:
     x = np.array(rows)
     print(f"    {'mean of the 5-min segments inputs':44s}{_minimax(x[:, :3], pns):.3f} / "
           f"{_minimax(x[:, 3:], sns):.3f}")
+    # The last L seconds, L scanned: one L fits both almost exactly, with absurd norms.
+    scan = []
+    for last_s in range(2700, 3601, 20):
+        x = np.array([list(_autonomic_inputs(rr[np.cumsum(rr) > rr.sum() - 1000.0 * last_s])
+                           .values()) for rr in map(_rr, SERIES)])
+        scan.append((_minimax(x[:, :3], pns) + _minimax(x[:, 3:], sns), last_s, x))
+    _, last_s, x = min(scan, key=lambda s: s[0])
+    for label, cols, y in (("PNS", x[:, :3], pns), ("SNS", x[:, 3:], sns)):
+        a = np.column_stack((cols, np.ones(len(SERIES))))
+        sd = 1.0 / (3.0 * np.linalg.lstsq(a, y, rcond=None)[0][:3])
+        print(f"    last {last_s} s (best of L = 2700..3600 s): {label} {_minimax(cols, y):.3f},"
+              f" implied norm SDs {np.array2string(sd, precision=3)}")
 
 
 def _third_round_time() -> None:
@@ -593,10 +636,13 @@ def _third_round_time() -> None:
     print("SDANN / SDNN index")
     for how in ("stub merged into the last complete segment", "beats, 300 s windows every 150 s",
                 "beats, 300 s windows every 60 s", "4 Hz, 1200-sample windows every 600 s",
-                "harmonic means, all segments", "harmonic means, complete only"):
+                "harmonic means, all segments", "harmonic means, complete only",
+                "beat-weighted"):
         _row(f"SDANN, {how}", "SDANN (ms)", lambda rr, h=how: _segment_stats_third(rr, h)[0])
         _row(f"SDNN index, {how}", "SDNN index (ms)",
              lambda rr, h=how: _segment_stats_third(rr, h)[1])
+    for keep in ("half full", "complete"):
+        _segment_origin_scan(keep)
     print("PNS / SNS")
     _pns_sns_third()
 
