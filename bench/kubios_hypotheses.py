@@ -522,6 +522,23 @@ def _std_hr_ratio_spread() -> None:
         ratio = np.array([series(_rr(n)).std(ddof=1) for n in SERIES]) / kubios
         print(f"  {name:60s} ratio {np.array2string(ratio, precision=3)}"
               f"  spread {100 * (ratio.max() / ratio.min() - 1):6.2f} %")
+    # Relative forms: SD of a transform of the beats' RR, back in bpm at the mean RR. Box-Cox
+    # power q (0: ln RR, -1: beat HR) with weights RR^p (0: per beat, 1: per unit of time).
+    def box_cox_sd_bpm(rr: np.ndarray, q: float, p: float) -> float:
+        w = rr ** p / np.sum(rr ** p)
+        y = np.log(rr) if q == 0 else rr ** q
+        sd = np.sqrt(np.sum(w * (y - np.sum(w * y)) ** 2) * rr.size / (rr.size - 1))
+        slope = 1 / rr.mean() if q == 0 else abs(q) * rr.mean() ** (q - 1)
+        return float(sd / slope * 60000.0 / rr.mean() ** 2)
+
+    scan = []
+    for q in np.round(np.arange(-2.0, 1.01, 0.1), 2):
+        for p in np.arange(-1.0, 1.51, 0.25):
+            ratio = np.array([box_cox_sd_bpm(_rr(n), q, p) for n in SERIES]) / kubios
+            scan.append((ratio.max() / ratio.min() - 1, q, p, ratio))
+    for spread, q, p, ratio in [s for s in scan if s[1] == 0 and s[2] == 0] + [min(scan)]:
+        print(f"  SD of RR^{q:g} (ln if 0), weights RR^{p:g}, in bpm at the mean RR".ljust(62)
+              + f" ratio {np.array2string(ratio, precision=4)}  spread {100 * spread:6.2f} %")
     dropped = [int(np.sum(_rr(n)[1:] < 0.8 * _rr(n)[:-1])) for n in SERIES]
     print(f"  intervals shorter than 0.8 x the one before, per hour: {dropped}")
     # A common window [a, b] s of the 4 Hz HR (running sums, so each window is O(1)).
