@@ -656,6 +656,29 @@ def _segment_origin_scan(keep: str) -> None:
               + f"{cells}   worst {worst[best]:7.2f} %")
 
 
+def _segment_length_origin_scan() -> None:
+    """Non-overlapping segments of every length 120..900 s (2 s steps) from every origin
+    (10 s steps), segments at least half full: the pair with the smallest worst error over
+    both SDANN and SDNN index (running sums via bincount)."""
+    data = [(_rr(n), np.cumsum(_rr(n)) / 1000.0, _report(n)) for n in SERIES]
+    best = (np.inf, 0.0, 0.0)
+    for length in np.arange(120.0, 901.0, 2.0):
+        for origin in np.arange(0.0, length, 10.0):
+            worst = 0.0
+            for rr, t, rep in data:
+                idx = np.floor((t - origin) / length).astype(int)
+                idx -= idx.min()
+                n, s1, s2 = (np.bincount(idx), np.bincount(idx, rr), np.bincount(idx, rr * rr))
+                keep = (s1 / 1000.0 >= 0.5 * length) & (n > 2)
+                m = s1[keep] / n[keep]
+                sd = np.sqrt((s2[keep] - s1[keep] ** 2 / n[keep]) / (n[keep] - 1))
+                worst = max(worst, abs(100 * (m.std(ddof=1) / rep["SDANN (ms)"] - 1)),
+                            abs(100 * (sd.mean() / rep["SDNN index (ms)"] - 1)))
+            best = min(best, (worst, length, origin))
+    print(f"  any length 120..900 s from any origin: best {best[1]:g} s from {best[2]:g} s, "
+          f"worst of SDANN and SDNN index {best[0]:.2f} %")
+
+
 def _minimax(a: np.ndarray, y: np.ndarray, nonneg: bool = False) -> float:
     """Smallest possible largest residual of ``a @ x + c`` against ``y`` (a linear program);
     ``nonneg``: the weights of ``a``'s columns kept >= 0 (z-scores all pointing one way)."""
@@ -806,6 +829,7 @@ def _third_round_time() -> None:
              lambda rr, h=how: _segment_stats_third(rr, h)[1])
     for keep in ("half full", "complete"):
         _segment_origin_scan(keep)
+    _segment_length_origin_scan()
     print("PNS / SNS")
     _pns_sns_third()
 
