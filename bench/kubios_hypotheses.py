@@ -457,6 +457,383 @@ def _second_round() -> None:
              lambda rr, lam=lam: dfa_alpha(_detrended(rr, lam), 17, 64))
 
 
+# == third round, k-time: STD HR, SDANN, SDNN index, PNS and SNS ==========================
+# (docs/kubios_parity.md, "Third round: STD HR, SDANN, SDNN index, PNS and SNS")
+
+def _std_hr_third(rr: np.ndarray, how: str) -> float:
+    """STD HR candidates, each divided by 4 (the resampling rate, as in the second round)."""
+    t_end = np.cumsum(rr) / 1000.0
+    hr = 60000.0 / rr
+    if how == "time-weighted beat HR":  # each beat's HR weighted by its duration
+        return float(np.sqrt(np.sum(rr * (hr - 60000.0 / rr.mean()) ** 2) / rr.sum())) / 4.0
+    if how.startswith("welch"):  # sqrt of the Welch spectrum's power of the 4 Hz HR
+        from biofeedback.signal.spectral import welch_psd
+
+        f, psd = welch_psd(_hr_4hz(rr), 4.0)
+        return float(np.sqrt(psd[f <= float(how.split()[1])].sum() * f[1])) / 4.0
+    if how == "about 60000/mean RR":  # RMS about Kubios's mean HR, not the series' mean
+        return float(np.sqrt(np.mean((_hr_4hz(rr) - 60000.0 / rr.mean()) ** 2))) / 4.0
+    if how == "Welch segments' span":  # only the samples the 23 Welch segments cover
+        x = _hr_4hz(rr)
+        return float(x[: (x.size - 600) // 600 * 600 + 600].std(ddof=1)) / 4.0
+    shift = {"RR at the start of its interval": rr / 1000.0,
+             "RR at the middle of its interval": rr / 2000.0}.get(how, 0.0)
+    t = t_end - shift
+    start = 0.0 if how == "grid from t = 0" else t[0]
+    grid = np.arange(start, t[-1], 0.25)
+    from biofeedback.signal.splines import NaturalCubicSpline
+
+    return float((60000.0 / NaturalCubicSpline(t, rr)(grid)).std(ddof=1)) / 4.0
+
+
+def _std_hr_ratio_spread() -> None:
+    """Series whose SD might be a constant multiple of Kubios's STD HR (not necessarily 4):
+    the spread (max / min - 1) of that ratio over the five hours, and, for the outlier-drop
+    family, the count of beats dropped per hour."""
+    from scipy.ndimage import median_filter
+
+    kubios = np.array([_report(n)["STD HR (beats/min)"] for n in SERIES])
+
+    def hr_of(rr: np.ndarray, keep: np.ndarray | None = None,
+              rr_in: np.ndarray | None = None) -> np.ndarray:
+        t = np.cumsum(rr) / 1000.0
+        x = rr if rr_in is None else rr_in
+        keep = np.ones(rr.size, dtype=bool) if keep is None else keep
+        return 60000.0 / resample_rr(t[keep], x[keep])[1]
+
+    def moving(x: np.ndarray, k: int) -> np.ndarray:
+        return np.convolve(x, np.ones(k) / k, "valid")
+
+    family = {f"4 Hz HR, moving average of {k} samples": (lambda rr, k=k: moving(hr_of(rr), k))
+              for k in (1, 2, 4, 8, 16)}
+    family |= {f"beat HR, moving average of {k} beats": (lambda rr, k=k: moving(60000 / rr, k))
+               for k in (1, 2, 3)}
+    family |= {f"4 Hz HR detrended, λ = {lam:.0e}":
+               (lambda rr, lam=lam: smoothness_priors_detrend(hr_of(rr), lam))
+               for lam in (1e4, 1e5, 1e6)}
+    family |= {f"RR median-filtered over {k} beats, then 4 Hz HR":
+               (lambda rr, k=k: hr_of(rr, rr_in=median_filter(rr, k, mode="nearest")))
+               for k in (3, 5)}
+    family |= {f"beats off their 11-beat median by > {p:.0%} dropped, then 4 Hz HR":
+               (lambda rr, p=p: hr_of(rr, np.abs(rr - median_filter(rr, 11, mode="nearest"))
+                                      <= p * median_filter(rr, 11, mode="nearest")))
+               for p in (0.2, 0.1)}
+    for name, series in family.items():
+        ratio = np.array([series(_rr(n)).std(ddof=1) for n in SERIES]) / kubios
+        print(f"  {name:60s} ratio {np.array2string(ratio, precision=3)}"
+              f"  spread {100 * (ratio.max() / ratio.min() - 1):6.2f} %")
+    # Relative forms: SD of a transform of the beats' RR, back in bpm at the mean RR. Box-Cox
+    # power q (0: ln RR, -1: beat HR) with weights RR^p (0: per beat, 1: per unit of time).
+    def box_cox_sd_bpm(rr: np.ndarray, q: float, p: float) -> float:
+        w = rr ** p / np.sum(rr ** p)
+        y = np.log(rr) if q == 0 else rr ** q
+        sd = np.sqrt(np.sum(w * (y - np.sum(w * y)) ** 2) * rr.size / (rr.size - 1))
+        slope = 1 / rr.mean() if q == 0 else abs(q) * rr.mean() ** (q - 1)
+        return float(sd / slope * 60000.0 / rr.mean() ** 2)
+
+    scan = []
+    for q in np.round(np.arange(-2.0, 1.01, 0.1), 2):
+        for p in np.arange(-1.0, 1.51, 0.25):
+            ratio = np.array([box_cox_sd_bpm(_rr(n), q, p) for n in SERIES]) / kubios
+            scan.append((ratio.max() / ratio.min() - 1, q, p, ratio))
+    for spread, q, p, ratio in [s for s in scan if s[1] == 0 and s[2] == 0] + [min(scan)]:
+        print(f"  SD of RR^{q:g} (ln if 0), weights RR^{p:g}, in bpm at the mean RR".ljust(62)
+              + f" ratio {np.array2string(ratio, precision=4)}  spread {100 * spread:6.2f} %")
+    dropped = [int(np.sum(_rr(n)[1:] < 0.8 * _rr(n)[:-1])) for n in SERIES]
+    print(f"  intervals shorter than 0.8 x the one before, per hour: {dropped}")
+    # A common window [a, b] s of the 4 Hz HR (running sums, so each window is O(1)).
+    sums = []
+    for n in SERIES:
+        rr = _rr(n)
+        grid_t, grid = resample_rr(np.cumsum(rr) / 1000.0, rr)
+        hr = 60000.0 / grid
+        sums.append((grid_t, np.r_[0, np.cumsum(hr)], np.r_[0, np.cumsum(hr * hr)]))
+    best = (np.inf, 0.0, 0.0)
+    for a in np.arange(0.0, 901.0, 5.0):
+        for b in np.arange(2700.0, 3601.0, 5.0):
+            worst = 0.0
+            for (gt, s1, s2), k in zip(sums, kubios, strict=True):
+                i, j = np.searchsorted(gt, [a, b])
+                m = (s1[j] - s1[i]) / (j - i)
+                sd = np.sqrt(((s2[j] - s2[i]) - (j - i) * m * m) / (j - i - 1))
+                worst = max(worst, abs(100 * (sd / 4.0 / k - 1)))
+            best = min(best, (worst, a, b))
+    print(f"  4 Hz HR / 4 over a common window [a, b]: best [{best[1]:g}, {best[2]:g}] s, "
+          f"worst {best[0]:.3f} %")
+
+
+def _segment_stats_third(rr: np.ndarray, how: str) -> tuple[float, float]:
+    """(SDANN, SDNN index) of segmentations the first two rounds did not try."""
+    t = np.cumsum(rr) / 1000.0
+    if how.startswith("time-varying"):  # Kubios's time-varying grid: 300 s windows
+        centres = np.arange(0.0, t[-1] + 1e-9, 60.0)  # centred every 60 s
+        if how.endswith("full only"):
+            centres = centres[(centres >= 150.0) & (centres <= t[-1] - 150.0)]
+        segs = [rr[(t >= c - 150.0) & (t < c + 150.0)] for c in centres]
+        segs = [s for s in segs if s.size > 2]
+    elif how.startswith("beats, 300 s windows every"):
+        step = float(how.split()[-2])
+        segs = [rr[(t >= a) & (t < a + 300.0)] for a in np.arange(0.0, t[-1] - 300.0, step)]
+    elif how.startswith("4 Hz, 1200-sample windows every"):
+        _, x = resample_rr(t, rr)
+        w = np.lib.stride_tricks.sliding_window_view(x, 1200)[:: int(how.split()[-2])]
+        segs = list(w)
+    else:
+        idx = np.floor(t / 300.0).astype(int)
+        full = int(np.floor(t[-1] / 300.0))
+        if how == "stub merged into the last complete segment":
+            idx = np.minimum(idx, full - 1)
+        segs = [rr[idx == k] for k in range(idx.max() + 1)]
+        if how.endswith("complete only"):
+            segs = segs[:full]
+    means = [s.mean() for s in segs]
+    if how == "beat-weighted":  # each segment weighted by its beat count
+        w = np.array([s.size for s in segs]) / rr.size
+        m = np.array(means)
+        sdann = np.sqrt(np.sum(w * (m - np.sum(w * m)) ** 2) * m.size / (m.size - 1))
+        return float(sdann), float(np.sum(w * np.array([s.std(ddof=1) for s in segs])))
+    if how.startswith("harmonic"):
+        means = [60000.0 / np.mean(60000.0 / s) for s in segs]
+    sds = [s.std(ddof=1) for s in segs]
+    if how.startswith("medians"):  # medians and MADs (scaled to SD) instead
+        means = [np.median(s) for s in segs]
+        sds = [1.4826 * np.median(np.abs(s - np.median(s))) for s in segs]
+    return float(np.std(means, ddof=1)), float(np.mean(sds))
+
+
+def _segment_variants_scan() -> None:
+    """5-min segments with t = 0 at the first R peak (beat times the running sum of RR) or at
+    the second, the stub dropped / kept / merged into the last complete segment, ddof 0 or 1
+    for each statistic (24 variants): the best worst error of each."""
+    best = [np.inf, np.inf]
+    for origin in ("first R peak", "second R peak"):
+        for stub in ("dropped", "kept", "merged"):
+            for ddof_a in (0, 1):
+                for ddof_i in (0, 1):
+                    worst = [0.0, 0.0]
+                    for n in SERIES:
+                        rr, rep = _rr(n), _report(n)
+                        t = np.cumsum(rr) / 1000.0
+                        t = t if origin == "first R peak" else t - t[0]
+                        idx = np.floor(t / 300.0).astype(int)
+                        full = int(np.floor(t[-1] / 300.0))
+                        if stub == "merged":
+                            idx = np.minimum(idx, full - 1)
+                        segs = [rr[idx == k] for k in range(idx.max() + 1)]
+                        segs = segs[:full] if stub == "dropped" else segs
+                        a = np.std([x.mean() for x in segs], ddof=ddof_a)
+                        i = np.mean([x.std(ddof=ddof_i) for x in segs])
+                        worst = [max(worst[0], abs(100 * (a / rep["SDANN (ms)"] - 1))),
+                                 max(worst[1], abs(100 * (i / rep["SDNN index (ms)"] - 1)))]
+                    best = [min(best[0], worst[0]), min(best[1], worst[1])]
+    print(f"  24 variants (origin, stub, ddof): best worst SDANN {best[0]:.2f} %, "
+          f"SDNN index {best[1]:.2f} %")
+
+
+def _segment_origin_scan(keep: str) -> None:
+    """Non-overlapping 5-min segments starting at every whole second 0..299 s: the origin with
+    the smallest worst error, for SDANN and for the SDNN index (``keep``: segments kept if at
+    least half full, or only complete ones)."""
+    data = [(_rr(n), _report(n)) for n in SERIES]
+    errs = []
+    for origin in np.arange(300.0):
+        e = []
+        for rr, rep in data:
+            t = np.cumsum(rr) / 1000.0
+            idx = np.floor((t - origin) / 300.0).astype(int)
+            idx -= idx.min()
+            segs = [rr[idx == k] for k in range(idx.max() + 1)]
+            segs = [s for s in segs if s.sum() >= (0.5 if keep == "half full" else 0.99) * 3e5]
+            e.append((100 * (np.std([s.mean() for s in segs], ddof=1) / rep["SDANN (ms)"] - 1),
+                      100 * (np.mean([s.std(ddof=1) for s in segs]) / rep["SDNN index (ms)"]
+                             - 1)))
+        errs.append(np.array(e))
+    for j, label in ((0, "SDANN"), (1, "SDNN index")):
+        worst = [np.abs(e[:, j]).max() for e in errs]
+        best = int(np.argmin(worst))
+        cells = " ".join(f"{x:+8.2f}" for x in errs[best][:, j])
+        print(f"  {label}, origin scan 0..299 s ({keep}): best {best} s".ljust(54)
+              + f"{cells}   worst {worst[best]:7.2f} %")
+
+
+def _segment_length_origin_scan() -> None:
+    """Non-overlapping segments of every length 120..900 s (2 s steps) from every origin
+    (10 s steps), segments at least half full: the pair with the smallest worst error over
+    both SDANN and SDNN index (running sums via bincount)."""
+    data = [(_rr(n), np.cumsum(_rr(n)) / 1000.0, _report(n)) for n in SERIES]
+    best = (np.inf, 0.0, 0.0)
+    for length in np.arange(120.0, 901.0, 2.0):
+        for origin in np.arange(0.0, length, 10.0):
+            worst = 0.0
+            for rr, t, rep in data:
+                idx = np.floor((t - origin) / length).astype(int)
+                idx -= idx.min()
+                n, s1, s2 = (np.bincount(idx), np.bincount(idx, rr), np.bincount(idx, rr * rr))
+                keep = (s1 / 1000.0 >= 0.5 * length) & (n > 2)
+                m = s1[keep] / n[keep]
+                sd = np.sqrt((s2[keep] - s1[keep] ** 2 / n[keep]) / (n[keep] - 1))
+                worst = max(worst, abs(100 * (m.std(ddof=1) / rep["SDANN (ms)"] - 1)),
+                            abs(100 * (sd.mean() / rep["SDNN index (ms)"] - 1)))
+            best = min(best, (worst, length, origin))
+    print(f"  any length 120..900 s from any origin: best {best[1]:g} s from {best[2]:g} s, "
+          f"worst of SDANN and SDNN index {best[0]:.2f} %")
+
+
+def _minimax(a: np.ndarray, y: np.ndarray, nonneg: bool = False) -> float:
+    """Smallest possible largest residual of ``a @ x + c`` against ``y`` (a linear program);
+    ``nonneg``: the weights of ``a``'s columns kept >= 0 (z-scores all pointing one way)."""
+    from scipy.optimize import linprog
+
+    a1 = np.column_stack((a, np.ones(len(y))))
+    k = a1.shape[1]
+    ones = np.ones((len(y), 1))
+    bounds = [(0, None) if nonneg else (None, None)] * (k - 1) + [(None, None), (0, None)]
+    res = linprog(np.r_[np.zeros(k), 1.0], A_ub=np.block([[a1, -ones], [-a1, -ones]]),
+                  b_ub=np.r_[y, -y], bounds=bounds)
+    return float(res.x[-1])
+
+
+def _autonomic_inputs(rr: np.ndarray) -> dict[str, float]:
+    """The PNS and SNS inputs of one stretch: mean RR, RMSSD, SD1 %, mean HR, stress index,
+    SD2 % (SD1/SD2 as % of mean RR)."""
+    from biofeedback.signal.autonomic import stress_index
+
+    d = np.diff(rr)
+    m = rr.mean()
+    sd1 = np.sqrt(0.5 * d.var(ddof=1))
+    sd2 = np.sqrt(max(2.0 * rr.var(ddof=1) - sd1 ** 2, 0.0))
+    return {"mean_rr": m, "rmssd": float(np.sqrt(np.mean(d ** 2))), "sd1_pct": 100 * sd1 / m,
+            "mean_hr": 60000.0 / m, "si": stress_index(rr), "sd2_pct": 100 * sd2 / m}
+
+
+def _pns_sns_third() -> None:
+    reports = [_report(n) for n in SERIES]
+
+    def col(label: str) -> np.ndarray:
+        return np.array([r[label] for r in reports])
+
+    pns, sns = col("PNS index"), col("SNS index")
+    mean_rr, rmssd, sd1, sd2 = (col("Mean RR  (ms)"), col("RMSSD (ms)"), col("SD1 (ms)"),
+                                col("SD2 (ms)"))
+    pns_in = np.column_stack((mean_rr, rmssd, 100 * sd1 / mean_rr))
+    sns_in = np.column_stack((col("Mean HR (beats/min)"), col("Stress index"),
+                              100 * sd2 / mean_rr))
+    print("  Kubios's whole-hour inputs, largest residual of the best (minimax) linear form:")
+    print(f"    PNS {_minimax(pns_in, pns):.3f} (weights >= 0: {_minimax(pns_in, pns, True):.3f})"
+          f", SNS {_minimax(sns_in, sns):.3f} (weights >= 0: "
+          f"{_minimax(sns_in, sns, True):.3f}); tolerance 0.1")
+    logs = np.column_stack((mean_rr, np.log(rmssd), np.log(100 * sd1 / mean_rr)))
+    print(f"    PNS on mean RR, ln RMSSD, ln SD1 %: {_minimax(logs, pns):.3f}")
+    # Nunan et al. 2010 (PACE 33:1407): mean RR 926 +- 90 ms, RMSSD 42 +- 15 ms; the SD1 %
+    # norm (mean, SD) left free.
+    rest = pns - ((mean_rr - 926.0) / 90.0 + (rmssd - 42.0) / 15.0) / 3.0
+    print(f"    PNS with Nunan's mean RR and RMSSD norms, best SD1 % norm: "
+          f"{_minimax(pns_in[:, 2:], rest):.3f}")
+    # Other forms of the inputs, every combination (minimax residual, best of each index).
+    sd1_pct, sd2_pct, sdnn = 100 * sd1 / mean_rr, 100 * sd2 / mean_rr, col("STD RR (ms)")
+    si = col("Stress index")
+    pns_forms = ({"mean RR": mean_rr, "mean HR": 60000 / mean_rr, "ln mean RR": np.log(mean_rr)},
+                 {"RMSSD": rmssd, "ln RMSSD": np.log(rmssd), "RMSSD / mean RR": rmssd / mean_rr},
+                 {"SD1 %": sd1_pct, "SD1": sd1, "SD1/SD2": sd1 / sd2, "ln SD1 %": np.log(sd1_pct),
+                  "SD1/sqrt(SD1²+SD2²)": sd1 / np.hypot(sd1, sd2), "SD1/SDNN": sd1 / sdnn})
+    sns_forms = ({"mean HR": 60000 / mean_rr, "mean RR": mean_rr},
+                 {"SI": si, "ln SI": np.log(si), "SI²": si ** 2},
+                 {"SD2 %": sd2_pct, "SD2": sd2, "SD2/SD1": sd2 / sd1, "ln SD2 %": np.log(sd2_pct),
+                  "SD2/sqrt(SD1²+SD2²)": sd2 / np.hypot(sd1, sd2), "SD2/SDNN": sd2 / sdnn})
+    for label, forms, y in (("PNS", pns_forms, pns), ("SNS", sns_forms, sns)):
+        fits = [(_minimax(np.column_stack((forms[0][a], forms[1][b], forms[2][c])), y), a, b, c)
+                for a in forms[0] for b in forms[1] for c in forms[2]]
+        worst, *names = min(fits)
+        print(f"    {label}, best of {len(fits)} forms of the inputs: {worst:.3f} "
+              f"({', '.join(names)})")
+    for lam in (100.0, 500.0, 5000.0):  # inputs of RR less its 4 Hz trend (as the SI's)
+        from biofeedback.signal.autonomic import without_vlf_trend
+
+        rows = []
+        for n in SERIES:
+            rr = _rr(n)
+            z = without_vlf_trend(np.cumsum(rr) / 1000.0, rr, lam)
+            d = _autonomic_inputs(z)
+            rows.append([rr.mean(), d["rmssd"], d["sd1_pct"], 60000 / rr.mean(), d["sd2_pct"]])
+        x = np.array(rows)
+        print(f"    inputs of RR less its 4 Hz λ = {lam:g} trend: PNS "
+              f"{_minimax(x[:, :3], pns):.3f}, SNS (Kubios's SI) "
+              f"{_minimax(np.column_stack((x[:, 3], si, x[:, 4])), sns):.3f}")
+    print("  our inputs over part of the hour (minimax residual PNS / SNS):")
+    for name, pick in (("first 300 s", lambda t, end: t <= 300.0),
+                       ("last 300 s", lambda t, end: t > end - 300.0),
+                       ("first 1800 s", lambda t, end: t <= 1800.0)):
+        rows = []
+        for n in SERIES:
+            rr = _rr(n)
+            t = np.cumsum(rr) / 1000.0
+            rows.append(_autonomic_inputs(rr[pick(t, t[-1])]))
+        x = np.array([[r[k] for k in r] for r in rows])
+        print(f"    {name:44s}{_minimax(x[:, :3], pns):.3f} / {_minimax(x[:, 3:], sns):.3f}")
+    rows = []
+    for n in SERIES:  # mean over the twelve 5-min segments of each input
+        segs = _segments(_rr(n), 300.0, False)
+        per = [_autonomic_inputs(s) for s in segs]
+        rows.append([np.mean([p[k] for p in per]) for k in per[0]])
+    x = np.array(rows)
+    print(f"    {'mean of the 5-min segments inputs':44s}{_minimax(x[:, :3], pns):.3f} / "
+          f"{_minimax(x[:, 3:], sns):.3f}")
+    # The median over the 5-min segments of per-segment indices (nonlinear: least squares
+    # from 10 starts, the largest residual reported).
+    from scipy.optimize import least_squares
+
+    per_hour = [np.array([list(_autonomic_inputs(s).values())
+                          for s in _segments(_rr(n), 300.0, False)]) for n in SERIES]
+    rng = np.random.default_rng(0)
+    for label, cols, y in (("PNS", slice(0, 3), pns), ("SNS", slice(3, 6), sns)):
+        def residual(p, cols=cols, y=y):
+            return np.array([np.median(p[0] + x[:, cols] @ p[1:]) for x in per_hour]) - y
+
+        fit = min((least_squares(residual, rng.normal(size=4) * [1, 0.01, 0.05, 0.3])
+                   for _ in range(10)), key=lambda f: f.cost)
+        print(f"    median over the 5-min segments of linear indices, {label}: "
+              f"{np.abs(fit.fun).max():.3f}")
+    # The last L seconds, L scanned: one L fits both almost exactly, with absurd norms.
+    scan = []
+    for last_s in range(2700, 3601, 20):
+        x = np.array([list(_autonomic_inputs(rr[np.cumsum(rr) > rr.sum() - 1000.0 * last_s])
+                           .values()) for rr in map(_rr, SERIES)])
+        scan.append((_minimax(x[:, :3], pns) + _minimax(x[:, 3:], sns), last_s, x))
+    _, last_s, x = min(scan, key=lambda s: s[0])
+    for label, cols, y in (("PNS", x[:, :3], pns), ("SNS", x[:, 3:], sns)):
+        a = np.column_stack((cols, np.ones(len(SERIES))))
+        sd = 1.0 / (3.0 * np.linalg.lstsq(a, y, rcond=None)[0][:3])
+        print(f"    last {last_s} s (best of L = 2700..3600 s): {label} {_minimax(cols, y):.3f},"
+              f" implied norm SDs {np.array2string(sd, precision=3)}")
+
+
+def _third_round_time() -> None:
+    print("third round, k-time (docs/kubios_parity.md)")
+    print("STD HR")
+    for how in ("RR at the start of its interval", "RR at the middle of its interval",
+                "grid from t = 0", "time-weighted beat HR", "about 60000/mean RR",
+                "Welch segments' span", "welch 2", "welch 0.4"):
+        _row(f"SD of HR / 4, {how}", "STD HR (beats/min)",
+             lambda rr, h=how: _std_hr_third(rr, h))
+    _std_hr_ratio_spread()
+    print("SDANN / SDNN index")
+    _segment_variants_scan()
+    for how in ("stub merged into the last complete segment", "beats, 300 s windows every 150 s",
+                "beats, 300 s windows every 60 s", "4 Hz, 1200-sample windows every 600 s",
+                "harmonic means, all segments", "harmonic means, complete only",
+                "beat-weighted", "medians, all segments", "medians, complete only",
+                "time-varying windows, centred every 60 s",
+                "time-varying windows, full only"):
+        _row(f"SDANN, {how}", "SDANN (ms)", lambda rr, h=how: _segment_stats_third(rr, h)[0])
+        _row(f"SDNN index, {how}", "SDNN index (ms)",
+             lambda rr, h=how: _segment_stats_third(rr, h)[1])
+    for keep in ("half full", "complete"):
+        _segment_origin_scan(keep)
+    _segment_length_origin_scan()
+    print("PNS / SNS")
+    _pns_sns_third()
+
+
 def main() -> None:
     print("error against Kubios HRV 3.1.0 (%), series 1..5")
     print("STD HR")
@@ -523,6 +900,7 @@ def main() -> None:
     print("PNS / SNS")
     _pns_sns_fit()
     _second_round()
+    _third_round_time()
 
 
 if __name__ == "__main__":
