@@ -472,6 +472,23 @@ def _entropy_convention(rr: np.ndarray, which: int, how: str) -> float:
     return float(-np.log((c_m1.sum() - (n - m)) / (c_m[:-1].sum() - (n - m) - (c_m[-1] - 1))))
 
 
+def _apen_sampen_gaps() -> None:
+    """ApEn - SampEn, a signature of the counting convention and of the number of templates
+    (Pincus's ApEn exceeds SampEn by less as N shrinks), ours against Kubios's."""
+    apen, sampen = "Approximate entropy (ApEn)", "Sample entropy (SampEn)"
+    print("  Kubios", " ".join(f"{_report(n)[apen] - _report(n)[sampen]:+7.3f}" for n in SERIES))
+    inputs = {"raw RR": lambda rr: rr, "RR detrended λ=1e5 (beats)": lambda rr: _detrended(rr, 1e5)}
+    for name, series in inputs.items():
+        for beats in (None, 2000, 1000):
+            gaps = []
+            for n in SERIES:
+                x = series(_rr(n))[:beats]
+                a, b = entropies(x, 2)
+                gaps.append(a - b)
+            what = "all beats" if beats is None else f"first {beats} beats"
+            print(f"  {name}, {what}:", " ".join(f"{g:+7.3f}" for g in gaps))
+
+
 def _third_round_nonlinear() -> None:
     print("third round, entropies and DFA (docs/kubios_parity.md)")
     print("SampEn per MSE scale", MSE_SCALES, "(one line per hour)")
@@ -491,6 +508,8 @@ def _third_round_nonlinear() -> None:
                 continue
             _row(f"{('ApEn', 'SampEn')[which]}, RR detrended λ=1e5 (beats), {how}", label,
                  lambda rr, w=which, h=how: _entropy_convention(rr, w, h))
+    print("ApEn - SampEn")
+    _apen_sampen_gaps()
     print("r (ms) Kubios's MSE(1..5) requires, RR detrended λ=1e5 (beats)")
     for n in SERIES:
         print(f"    series {n}", " ".join(f"{_r_needed_ms(_rr(n), n, s):6.1f}"
