@@ -433,18 +433,21 @@ def _recurrence_rate(x: np.ndarray, m: int = 10) -> float:
     return 100.0 * tree.count_neighbors(tree, np.sqrt(m) * x.std(ddof=1), p=2) / len(v) ** 2
 
 
-def _dfa_aggregate(rr: np.ndarray, lo: int, hi: int, how: str) -> float:
-    """DFA with F(n) the ``geometric mean`` (boxes with zero residual left out) or the
-    ``median`` of the boxes' RMS residuals (ours: their RMS; the arithmetic mean: second
-    round)."""
+def _dfa_q(rr: np.ndarray, lo: int, hi: int, q: float | None) -> float:
+    """DFA with F(n) the order-``q`` mean of the boxes' mean-square residuals ``v``,
+    ``mean(v^(q/2))^(1/q)`` (q = 2: ours; q = 1: the second round's mean of the boxes' RMS;
+    q = 0: their geometric mean, boxes with zero residual left out), or (``None``) their
+    median RMS."""
     sizes = np.arange(lo, hi + 1)
     f = []
     for n in sizes:  # a bench: a loop over box sizes
-        box_rms = np.sqrt(np.mean(_box_residuals(rr, n) ** 2, axis=0))
-        if how == "geometric mean":
-            f.append(np.exp(np.mean(np.log(box_rms[box_rms > 0]))))
+        v = np.mean(_box_residuals(rr, n) ** 2, axis=0)
+        if q is None:
+            f.append(np.sqrt(np.median(v)))
+        elif q == 0:
+            f.append(np.exp(0.5 * np.mean(np.log(v[v > 0]))))
         else:
-            f.append(np.median(box_rms))
+            f.append(np.mean(v[v > 0] ** (q / 2)) ** (1 / q))
     return float(np.polyfit(np.log(sizes), np.log(f), 1)[0])
 
 
@@ -534,11 +537,10 @@ def _third_round_nonlinear() -> None:
         _row(f"REC, {name}", "Recurrence rate (REC) (%)",
              lambda rr, s=series: _recurrence_rate(s(rr)))
     print("DFA")
-    for how in ("geometric mean", "median"):
-        _row(f"α1, F(n) the {how} of the boxes' RMS", "alpha 1",
-             lambda rr, h=how: _dfa_aggregate(rr, 4, 16, h))
-        _row(f"α2, F(n) the {how} of the boxes' RMS", "alpha 2",
-             lambda rr, h=how: _dfa_aggregate(rr, 17, 64, h))
+    for q in (3.0, 0.5, 0.25, 0.0, -0.5, None):
+        what = "median" if q is None else f"order {q:g} mean"
+        _row(f"α1, F(n) the {what} of the boxes", "alpha 1", lambda rr, q=q: _dfa_q(rr, 4, 16, q))
+        _row(f"α2, F(n) the {what} of the boxes", "alpha 2", lambda rr, q=q: _dfa_q(rr, 17, 64, q))
     for lo, hi in ((4, 12), (3, 16), (5, 20)):
         _row(f"α1 over {lo}-{hi} beats", "alpha 1", lambda rr, a=lo, b=hi: dfa_alpha(rr, a, b))
     for lo, hi in ((12, 48), (20, 80), (24, 96), (17, 100)):
