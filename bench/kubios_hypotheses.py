@@ -377,6 +377,184 @@ def _apen_of_sums(rr: np.ndarray, lam: float) -> float:
     return float(np.log(c_m / (n - m + 1) ** 2) - np.log(c_m1 / (n - m) ** 2))
 
 
+# -- third round, entropies and DFA (docs/kubios_parity.md, "Third round: entropies and DFA") --
+
+MSE_SCALES = (1, 2, 3, 4, 5, 8, 12, 16, 20)
+
+
+def _coarse(x: np.ndarray, scale: int) -> np.ndarray:
+    """Costa's coarse-graining: means of consecutive non-overlapping runs of ``scale`` values."""
+    k = x.size // scale
+    return x[: k * scale].reshape(k, scale).mean(axis=1)
+
+
+def _mse_errors(rr: np.ndarray, n: int, series: Callable[[np.ndarray], np.ndarray],
+                per_scale_r: bool) -> np.ndarray:
+    """Error (%) of SampEn per MSE scale against Kubios's MSE(1..20) of hour ``n``; r = 0.2 SD
+    of the input, fixed over the scales (Costa 2002) or recomputed on each coarse series."""
+    from biofeedback.signal.nonlinear import sample_entropy
+
+    x = series(rr)
+    ours = [sample_entropy(c, 2, 0.2 * (c if per_scale_r else x).std(ddof=1))
+            for c in (_coarse(x, s) for s in MSE_SCALES)]
+    kubios = [_report(n)[f"MSE({s})"] for s in MSE_SCALES]
+    return 100.0 * (np.array(ours) / kubios - 1.0)
+
+
+def _r_needed_ms(rr: np.ndarray, n: int, scale: int) -> float:
+    """The r (ms) at which SampEn of the coarse series (RR detrended λ = 10⁵, beats) equals
+    Kubios's MSE(scale); NaN where no r in 1..80 ms crosses it."""
+    from scipy.optimize import brentq
+
+    from biofeedback.signal.nonlinear import sample_entropy
+
+    c = _coarse(_detrended(rr, 1e5), scale)
+    target = _report(n)[f"MSE({scale})"]
+    try:
+        return float(brentq(lambda r: sample_entropy(c, 2, r) - target, 1.0, 80.0, xtol=0.01))
+    except ValueError:
+        return np.nan
+
+
+def _needed_sd_ms() -> np.ndarray:
+    """Per hour, 5 × the median over MSE scales 1-8 of the r Kubios's values require: the SD
+    Kubios's r = 0.2 SD would have to be taken from."""
+    return np.array([np.nanmedian([_r_needed_ms(_rr(n), n, s) for s in (1, 2, 3, 4, 5, 6, 8)])
+                     / 0.2 for n in SERIES])
+
+
+def _recurrence_rate(x: np.ndarray, m: int = 10) -> float:
+    """RPA recurrence rate (%): pairs of the ``m``-embedded series within sqrt(m) SD
+    (Euclidean), self-pairs counted, the settings of Kubios's reports."""
+    from scipy.spatial import cKDTree
+
+    v = np.lib.stride_tricks.sliding_window_view(x, m)
+    tree = cKDTree(v)
+    return 100.0 * tree.count_neighbors(tree, np.sqrt(m) * x.std(ddof=1), p=2) / len(v) ** 2
+
+
+def _dfa_q(rr: np.ndarray, lo: int, hi: int, q: float | None) -> float:
+    """DFA with F(n) the order-``q`` mean of the boxes' mean-square residuals ``v``,
+    ``mean(v^(q/2))^(1/q)`` (q = 2: ours; q = 1: the second round's mean of the boxes' RMS;
+    q = 0: their geometric mean, boxes with zero residual left out), or (``None``) their
+    median RMS."""
+    sizes = np.arange(lo, hi + 1)
+    f = []
+    for n in sizes:  # a bench: a loop over box sizes
+        v = np.mean(_box_residuals(rr, n) ** 2, axis=0)
+        if q is None:
+            f.append(np.sqrt(np.median(v)))
+        elif q == 0:
+            f.append(np.exp(0.5 * np.mean(np.log(v[v > 0]))))
+        else:
+            f.append(np.mean(v[v > 0] ** (q / 2)) ** (1 / q))
+    return float(np.polyfit(np.log(sizes), np.log(f), 1)[0])
+
+
+def _entropy_convention(rr: np.ndarray, which: int, how: str) -> float:
+    """ApEn (0) or SampEn (1) on RR detrended λ = 10⁵ (beats), m = 2, under another counting
+    convention: ``all templates`` (B over all N-m+1 templates of length m, A over the N-m of
+    length m+1), ``ddof 0`` (r from the population SD), ``no self-matches`` (ApEn's counts
+    without the template itself, empty counts dropped)."""
+    from biofeedback.signal.nonlinear import _match_counts, _templates
+
+    z = _detrended(rr, 1e5)
+    n, m = z.size, 2
+    r = 0.2 * z.std(ddof=0 if how == "ddof 0" else 1)
+    c_m = _match_counts(_templates(z, m, n - m + 1), r)
+    c_m1 = _match_counts(_templates(z, m + 1, n - m), r)
+    if which == 0:
+        if how == "no self-matches":
+            a, b = c_m - 1, c_m1 - 1
+            return float(np.mean(np.log(a[a > 0] / (n - m)))
+                         - np.mean(np.log(b[b > 0] / (n - m - 1))))
+        return float(np.mean(np.log(c_m / (n - m + 1))) - np.mean(np.log(c_m1 / (n - m))))
+    if how == "all templates":
+        return float(-np.log(((c_m1.sum() - (n - m)) / ((n - m) * (n - m - 1)))
+                            / ((c_m.sum() - (n - m + 1)) / ((n - m + 1) * (n - m)))))
+    return float(-np.log((c_m1.sum() - (n - m)) / (c_m[:-1].sum() - (n - m) - (c_m[-1] - 1))))
+
+
+def _apen_sampen_gaps() -> None:
+    """ApEn - SampEn, a signature of the counting convention and of the number of templates
+    (Pincus's ApEn exceeds SampEn by less as N shrinks), ours against Kubios's."""
+    apen, sampen = "Approximate entropy (ApEn)", "Sample entropy (SampEn)"
+    print("  Kubios", " ".join(f"{_report(n)[apen] - _report(n)[sampen]:+7.3f}" for n in SERIES))
+    inputs = {"raw RR": lambda rr: rr, "RR detrended λ=1e5 (beats)": lambda rr: _detrended(rr, 1e5)}
+    for name, series in inputs.items():
+        for beats in (None, 2000, 1000):
+            gaps = []
+            for n in SERIES:
+                x = series(_rr(n))[:beats]
+                a, b = entropies(x, 2)
+                gaps.append(a - b)
+            what = "all beats" if beats is None else f"first {beats} beats"
+            print(f"  {name}, {what}:", " ".join(f"{g:+7.3f}" for g in gaps))
+
+
+def _third_round_nonlinear() -> None:
+    print("third round, entropies and DFA (docs/kubios_parity.md)")
+    print("SampEn per MSE scale", MSE_SCALES, "(one line per hour)")
+    inputs = {"raw RR": lambda rr: rr,
+              "RR less the 4 Hz λ=500 trend": _minus_4hz_trend,
+              "RR detrended λ=1e3 (beats)": lambda rr: _detrended(rr, 1e3),
+              "RR detrended λ=1e5 (beats)": lambda rr: _detrended(rr, 1e5)}
+    for name, series in inputs.items():
+        for per_scale in (False, True):
+            print(f"  {name}, r {'per scale' if per_scale else 'fixed'}")
+            for n in SERIES:
+                errs = _mse_errors(_rr(n), n, series, per_scale)
+                print(f"    series {n}", " ".join(f"{e:+6.1f}" for e in errs))
+    for how in ("ddof 1 (as ours)", "ddof 0", "all templates", "no self-matches"):
+        for which, label in ((0, "Approximate entropy (ApEn)"), (1, "Sample entropy (SampEn)")):
+            if (which, how) in ((1, "no self-matches"), (0, "all templates")):
+                continue
+            _row(f"{('ApEn', 'SampEn')[which]}, RR detrended λ=1e5 (beats), {how}", label,
+                 lambda rr, w=which, h=how: _entropy_convention(rr, w, h))
+    print("ApEn - SampEn")
+    _apen_sampen_gaps()
+    print("r (ms) Kubios's MSE(1..5) requires, RR detrended λ=1e5 (beats)")
+    for n in SERIES:
+        print(f"    series {n}", " ".join(f"{_r_needed_ms(_rr(n), n, s):6.1f}"
+                                         for s in (1, 2, 3, 4, 5)))
+    need = _needed_sd_ms()
+    print("SD for r = 0.2 SD: error (%) of candidate SDs against the SD required",
+          " ".join(f"{s:.1f}" for s in need))
+    candidates = {"SDNN": lambda rr: rr.std(ddof=1),
+                  "mean of 5-min SDs (SDNN index)": lambda rr: _sdnn_index(rr, 300.0, False)}
+    for lam in (1e3, 1e4, 3e4, 1e5, 1e6):
+        candidates[f"SD of RR detrended λ={lam:.0e} (beats)"] = (
+            lambda rr, lam=lam: _detrended(rr, lam).std(ddof=1))
+    for lam in (5e3, 5e4, 5e5):
+        candidates[f"SD of RR less the 4 Hz λ={lam:.0e} trend"] = (
+            lambda rr, lam=lam: _minus_4hz_trend(rr, lam).std(ddof=1))
+    for name, sd in candidates.items():
+        errs = [100.0 * (sd(_rr(n)) / need[i] - 1.0) for i, n in enumerate(SERIES)]
+        cells = " ".join(f"{e:+8.2f}" for e in errs)
+        print(f"  {name:52s}{cells}   worst {max(abs(e) for e in errs):7.2f} %")
+    print("RPA recurrence rate (m = 10, r = sqrt(10) SD), an independent probe of the input")
+    for name, series in inputs.items():
+        _row(f"REC, {name}", "Recurrence rate (REC) (%)",
+             lambda rr, s=series: _recurrence_rate(s(rr)))
+    print("DFA")
+    for q in (3.0, 0.5, 0.25, 0.0, -0.5, None):
+        what = "median" if q is None else f"order {q:g} mean"
+        _row(f"α1, F(n) the {what} of the boxes", "alpha 1", lambda rr, q=q: _dfa_q(rr, 4, 16, q))
+        _row(f"α2, F(n) the {what} of the boxes", "alpha 2", lambda rr, q=q: _dfa_q(rr, 17, 64, q))
+    for lo, hi in ((4, 12), (3, 16), (5, 20)):
+        _row(f"α1 over {lo}-{hi} beats", "alpha 1", lambda rr, a=lo, b=hi: dfa_alpha(rr, a, b))
+    for lo, hi in ((12, 48), (20, 80), (24, 96), (17, 100)):
+        _row(f"α2 over {lo}-{hi} beats", "alpha 2", lambda rr, a=lo, b=hi: dfa_alpha(rr, a, b))
+    for beats in (2000, 3000):
+        for label, lo, hi in (("alpha 1", 4, 16), ("alpha 2", 17, 64)):
+            _row(f"{label}, the middle {beats} beats", label,
+                 lambda rr, b=beats, a=lo, c=hi: dfa_alpha(rr[(rr.size - b) // 2:][:b], a, c))
+    for label, lo, hi in (("alpha 1", 4, 16), ("alpha 2", 17, 64)):
+        _row(f"{label}, beat HR 60000/RR", label,
+             lambda rr, a=lo, c=hi: dfa_alpha(60000.0 / rr, a, c))
+        _row(f"{label}, ln RR", label, lambda rr, a=lo, c=hi: dfa_alpha(np.log(rr), a, c))
+
+
 def _second_round() -> None:
     print("second round (docs/kubios_parity.md)")
     print("STD HR")
@@ -905,3 +1083,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    _third_round_nonlinear()
