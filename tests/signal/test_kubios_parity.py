@@ -45,9 +45,10 @@ NOT_REPRODUCED = {
     "dfa_alpha2": "-3.4..+16.7 % (series 4) with 16-64 and 17-64 beats alike",
     "pns_index": "z-scores need Kubios's population norms, which are not published (we "
                  "report NaN without norms); a linear fit of the five reports on mean RR, "
-                 "RMSSD and SD1 % leaves residuals of ±0.13, so the form is not even linear",
-    "sns_index": "as PNS index: the best linear fit on mean HR, stress index and SD2 % leaves "
-                 "±0.19",
+                 "RMSSD and SD1 % misses by 0.103 at best (minimax), so the form is not "
+                 "even linear",
+    "sns_index": "as PNS index: the best linear fit on mean HR, stress index and SD2 % misses "
+                 "by 0.135 (minimax)",
 }
 
 SCALAR = {  # our key: (Kubios label, tolerance)
