@@ -19,7 +19,7 @@ class BulkRecorder(Recorder, TypingProtocol):
     """A recorder that also takes whole tables (a
     :class:`~biofeedback.storage.writer.SessionWriter`)."""
 
-    def rows(self, name: str, columns: list[np.ndarray]) -> None: ...
+    def tables(self, tables: dict[str, list[np.ndarray]]) -> None: ...
 
 
 def import_beats(t: np.ndarray, rr: np.ndarray, settings: SessionSettings, protocol: Protocol,
@@ -28,8 +28,6 @@ def import_beats(t: np.ndarray, rr: np.ndarray, settings: SessionSettings, proto
     ``beats``, ``events`` and ``metrics``) as one unpaced step, close it, and return the
     result."""
     tables = session_tables(t, rr, settings, protocol)
-    writer.rows("beats", tables.beats)
-    writer.rows("events", tables.events)
-    writer.rows("metrics", tables.metrics)
+    writer.tables({"beats": tables.beats, "events": tables.events, "metrics": tables.metrics})
     writer.close("completed", summary=tables.summary, duration_s=tables.duration_s)
     return SessionResult("completed", tables.n_beats, tables.summary)

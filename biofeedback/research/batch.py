@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +74,10 @@ def run_local(paths: list[str], params: AnalysisParams, workers: int,
         for p in paths:
             on_row(analyze_one(p, params, **options))
         return
+    # Here, not at the top: the process pool loads multiprocessing, which one recording or
+    # the window never needs.
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(analyze_one, p, params, **options) for p in paths]
         for future in as_completed(futures):

@@ -280,6 +280,8 @@ def detect_near(rr_ms: np.ndarray, resolution: float, near: np.ndarray) -> np.nd
     """
     judged = _within(near, REACH)
     stretch = np.flatnonzero(_within(near, 2 * REACH))
+    if stretch.size > rr_ms.size // 2:  # most of it: judging the whole is simpler and faster
+        return np.where(judged, detect_artifacts(rr_ms, resolution), "")
     labels = np.full(rr_ms.shape, "", dtype="<U7")
     found = detect_artifacts(rr_ms[stretch], resolution)
     keep = judged[stretch]

@@ -22,9 +22,10 @@ from __future__ import annotations
 import numpy as np
 
 
-def _inverse(blocks: np.ndarray) -> np.ndarray:
-    """Inverses of stacks of 1×1 or 2×2 blocks (``(..., k, k)``), in closed form."""
-    if blocks.shape[-1] == 1:
+def _inverse(blocks: np.ndarray, k: int) -> np.ndarray:
+    """Inverses of stacks of scalars (``k`` 0) or 2×2 blocks (``(..., 2, 2)``), in closed
+    form."""
+    if k == 0:
         return 1.0 / blocks
     a, b = blocks[..., 0, 0], blocks[..., 0, 1]
     c, d = blocks[..., 1, 0], blocks[..., 1, 1]
@@ -32,81 +33,56 @@ def _inverse(blocks: np.ndarray) -> np.ndarray:
     return np.stack((np.stack((d, -b), -1), np.stack((-c, a), -1)), -2) / det[..., None, None]
 
 
-def _mul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Products of stacks of blocks, ``x[i] @ y[i]`` (for 1×1 blocks ``matmul`` costs ten
-    times the product itself)."""
-    return x * y if x.shape[-1] == 1 else x @ y
+def _cyclic_reduction(a, b, c, d, k: int) -> np.ndarray:
+    """Solve ``a[i] x[i-1] + b[i] x[i] + c[i] x[i+1] = d[i]`` along the first axis, for
+    scalars (``k`` 0: any further axes hold independent systems, whole rows of which each
+    step takes at once) or 2×2 blocks (``k`` 2: ``(n, 2, 2)``, ``d`` ``(n, 2, 1)``).
+    ``a[0]`` and ``c[-1]`` must be zero."""
+    def mul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x @ y if k else x * y
 
-
-def _padded(lower, diag, upper, rhs):
-    """The systems extended by identity equations to ``2^j - 1`` rows, so that every
-    halving leaves an odd count again and each odd row has two neighbours. Rows that do
-    not touch the real ones leave their values exactly as they are: a system solved alone
-    or in a batch of longer ones gives the same bits."""
-    n, k = diag.shape[-3], diag.shape[-1]
-    extra = (1 << n.bit_length()) - 1 - n
-    zero = np.zeros(diag.shape[:-3] + (extra, k, k))
-    identity = np.broadcast_to(np.eye(k), zero.shape)
-    return (np.concatenate((lower, zero), -3), np.concatenate((diag, identity), -3),
-            np.concatenate((upper, zero), -3), np.concatenate((rhs, zero[..., :1]), -3))
-
-
-def solve_block_tridiagonal(
-    lower: np.ndarray, diag: np.ndarray, upper: np.ndarray, rhs: np.ndarray
-) -> np.ndarray:
-    """Solve ``lower[i] x[i-1] + diag[i] x[i] + upper[i] x[i+1] = rhs[i]`` for ``x``.
-
-    ``lower``, ``diag``, ``upper``: ``(..., n, k, k)`` blocks with ``k`` 1 or 2 (``lower[0]``
-    and ``upper[-1]`` are ignored); ``rhs``: ``(..., n, k)``; leading axes are independent
-    systems. Returns ``x`` of the shape of ``rhs``. The matrices must be diagonally dominant
-    or symmetric positive definite (module docstring).
-    """
-    lower = lower.copy()
-    upper = upper.copy()
-    lower[..., 0, :, :] = 0.0
-    upper[..., -1, :, :] = 0.0
-    n = diag.shape[-3]
-    system = _padded(lower, diag, upper, rhs[..., None])
+    n = b.shape[0]
+    # Identity equations up to 2^j - 1 rows, so that every halving leaves an odd count and
+    # each odd row has two neighbours. Rows that touch no real one leave the real rows'
+    # values exactly as they are: a system solved alone or in a batch of longer ones gives
+    # the same bits.
+    zero = np.zeros(((1 << n.bit_length()) - 1 - n,) + b.shape[1:])
+    one = np.broadcast_to(np.eye(2), zero.shape) if k else zero + 1.0
+    a, b, c = (np.concatenate(pair) for pair in ((a, zero), (b, one), (c, zero)))
+    d = np.concatenate((d, zero[..., :1] if k else zero))
     levels = []
-    while system[0].shape[-3] > 1:  # log2(n) halvings, each over whole arrays
-        a, b, c, d = system
-        odd, before, after = (np.s_[..., s, :, :] for s in (
-            slice(1, None, 2), slice(0, -1, 2), slice(2, None, 2)))
-        b_even_inv = _inverse(b[..., 0::2, :, :])
-        left = _mul(a[odd], b_even_inv[..., :-1, :, :])  # A_i B_{i-1}^-1, i odd
-        right = _mul(c[odd], b_even_inv[..., 1:, :, :])  # C_i B_{i+1}^-1
+    while b.shape[0] > 1:  # log2(n) halvings, each over whole arrays
+        b_even_inv = _inverse(b[0::2], k)
+        left = mul(a[1::2], b_even_inv[:-1])  # a_i / b_{i-1}, i odd
+        right = mul(c[1::2], b_even_inv[1:])  # c_i / b_{i+1}
         levels.append((a, c, d, b_even_inv))
-        system = (-_mul(left, a[before]),
-                  b[odd] - _mul(left, c[before]) - _mul(right, a[after]),
-                  -_mul(right, c[after]),
-                  d[odd] - _mul(left, d[before]) - _mul(right, d[after]))
-    x = _mul(_inverse(system[1]), system[3])
+        a, b, c, d = (-mul(left, a[0:-1:2]),
+                      b[1::2] - mul(left, c[0:-1:2]) - mul(right, a[2::2]),
+                      -mul(right, c[2::2]),
+                      d[1::2] - mul(left, d[0:-1:2]) - mul(right, d[2::2]))
+    x = mul(_inverse(b, k), d)
     for a, c, d, b_even_inv in reversed(levels):
-        size = a.shape[-3]
-        full = np.zeros(x.shape[:-3] + (size + 2,) + x.shape[-2:])  # x[-1] = x[n] = 0
-        full[..., 2:-1:2, :, :] = x
-        even = np.s_[..., 0::2, :, :]
-        full[..., 1::2, :, :] = _mul(b_even_inv, d[even] - _mul(a[even], full[..., 0:-2:2, :, :])
-                                     - _mul(c[even], full[..., 2::2, :, :]))
-        x = full[..., 1:-1, :, :]
-    return x[..., :n, :, 0]
+        full = np.zeros((a.shape[0] + 2,) + x.shape[1:])  # x[-1] = x[n] = 0 around it
+        full[2:-1:2] = x
+        full[1::2] = mul(b_even_inv, d[0::2] - mul(a[0::2], full[0:-2:2])
+                         - mul(c[0::2], full[2::2]))
+        x = full[1:-1]
+    return x[:n]
 
 
 def solve_tridiagonal(
     lower: np.ndarray, diag: np.ndarray, upper: np.ndarray, rhs: np.ndarray
 ) -> np.ndarray:
-    """Solve the tridiagonal systems with sub-diagonal ``lower`` (``A[i+1, i]``, ``(..., n -
-    1)``), diagonal ``diag`` (``(..., n)``) and super-diagonal ``upper`` (``A[i, i+1]``,
-    ``(..., n - 1)``) for ``rhs`` (``(..., n)``); leading axes are independent systems.
+    """Solve the tridiagonal system with sub-diagonal ``lower`` (``A[i+1, i]``, ``n - 1``
+    rows), diagonal ``diag`` (``n``) and super-diagonal ``upper`` (``A[i, i+1]``, ``n - 1``)
+    for ``rhs`` (``n``), along the first axis; further axes hold independent systems.
     Diagonally dominant matrices only."""
     diag = np.asarray(diag, dtype=float)
     a = np.zeros(diag.shape)
     c = np.zeros(diag.shape)
-    a[..., 1:] = lower
-    c[..., :-1] = upper
-    x = solve_block_tridiagonal(a[..., None, None], diag[..., None, None], c[..., None, None],
-                                np.asarray(rhs, dtype=float)[..., None])
-    return x[..., 0]
+    a[1:] = lower
+    c[:-1] = upper
+    return _cyclic_reduction(a, diag, c, np.asarray(rhs, dtype=float), 0)
 
 
 def solve_symmetric_pentadiagonal(
@@ -135,4 +111,4 @@ def solve_symmetric_pentadiagonal(
     a[1:] = np.swapaxes(c[:-1], 1, 2)
     y = np.zeros((m, 2))
     y.reshape(-1)[:n] = rhs
-    return solve_block_tridiagonal(a, b, c, y).reshape(-1)[:n]
+    return _cyclic_reduction(a, b, c, y[..., None], 2).reshape(-1)[:n]

@@ -13,7 +13,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .artifacts import K_RESOLUTION, REL, REL_LEVEL, SUM_TOLERANCE, Z_LEVEL, Z
 from .resolution import LATTICE_SHARE, lattice_fits
-from .rolling import rolling_percentile
+from .rolling import rolling_median, rolling_percentile
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,16 @@ def _trailing(x: np.ndarray, size: int) -> np.ndarray:
     the start): row ``n`` holds ``x[n - size .. n - 1]``."""
     padded = np.concatenate((np.full(size, x[0]), x))
     return sliding_window_view(padded, size)[:-1]
+
+
+def _trailing_median(x: np.ndarray, size: int) -> np.ndarray:
+    """Per element, ``np.median`` of :func:`_trailing`'s window, as a rolling median over
+    ranks (:func:`.rolling.rolling_rank`) where ``size`` is odd: the window ending at the
+    element before."""
+    if size % 2 == 0:
+        return np.median(_trailing(x, size), axis=1)
+    ending_here = rolling_median(x, size, origin=(size - 1) // 2)
+    return np.concatenate((x[:1], ending_here[:-1]))
 
 
 def _causal_resolution(rr: np.ndarray, history: int, fixed: float | None) -> np.ndarray:
@@ -94,10 +104,10 @@ def causal_flags(
         return _quartile_flags(rr, p, first_index)
     if p.method != "jump":
         raise ValueError(f"unknown causal filter method {p.method!r}")
-    reference = np.median(_trailing(rr, p.reference_beats), axis=1)
+    reference = _trailing_median(rr, p.reference_beats)
     drr = np.abs(np.diff(rr, prepend=rr[0]))
     q = _causal_resolution(rr, p.spread_beats, p.resolution_ms)
-    scale = np.maximum(np.median(_trailing(drr, p.spread_beats), axis=1), q)
+    scale = np.maximum(_trailing_median(drr, p.spread_beats), q)
     base = np.maximum.reduce([
         p.relative * reference, np.full(rr.shape, K_RESOLUTION) * q,
         np.full(rr.shape, p.floor_ms)])
@@ -121,7 +131,7 @@ def _quartile_flags(rr: np.ndarray, p: CausalFilterParams, first_index: int) -> 
     the median of the previous ``reference_beats`` by more than ``alpha`` quartile deviations
     of the previous ``spread_beats`` deviations (at least ``floor_ms``; during the first
     ``history`` beats at least ``warmup_fraction`` of the reference), or outside the range."""
-    reference = np.median(_trailing(rr, p.reference_beats), axis=1)
+    reference = _trailing_median(rr, p.reference_beats)
     dev = rr - reference
     w = p.spread_beats
     shifted = np.concatenate(([dev[0]], dev[:-1]))

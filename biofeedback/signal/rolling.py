@@ -29,13 +29,18 @@ def rolling_rank(x: np.ndarray, size: int, rank: int, origin: int = 0) -> np.nda
     if x.size == 0:
         return x.copy()
     before = size // 2 + origin
-    padded = np.pad(x, (before, size - 1 - before), mode="edge")
+    # Order statistics commute with any increasing map: the windows are partitioned as the
+    # values' ranks among the distinct values, integers that NumPy partitions two to three
+    # times faster than floats (16 bits when the values are few, as quantised RR are).
+    distinct, ranks = np.unique(x, return_inverse=True)
+    ranks = ranks.astype(np.int16 if distinct.size <= np.iinfo(np.int16).max else np.int32)
+    padded = np.pad(ranks, (before, size - 1 - before), mode="edge")
     windows = sliding_window_view(padded, size)
-    out = np.empty(x.size)
+    out = np.empty(x.size, ranks.dtype)
     for start in range(0, x.size, _BLOCK):  # blocks of windows, not single beats
         block = np.partition(windows[start:start + _BLOCK], rank, axis=1)
         out[start:start + _BLOCK] = block[:, rank]
-    return out
+    return distinct[out]
 
 
 def rolling_median(x: np.ndarray, size: int, origin: int = 0) -> np.ndarray:

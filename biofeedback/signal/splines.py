@@ -38,26 +38,25 @@ def natural_second_derivatives(
     lengths = np.array([n]) if block_len is None else np.asarray(block_len)
     starts = np.cumsum(lengths) - lengths
     width = int(lengths.max()) if lengths.size else 0
-    # Row b, column j: knot starts[b] + j; the padding beyond a block's knots is M = 0.
-    inside = np.arange(width)[None, :] < lengths[:, None]
-    knot = np.where(inside, starts[:, None] + np.arange(width)[None, :], 0)
+    # Row j, column b: knot starts[b] + j (columns: one whole system each step takes at
+    # once); the padding beyond a block's knots is M = 0.
+    inside = np.arange(width)[:, None] < lengths[None, :]
+    knot = np.where(inside, starts[None, :] + np.arange(width)[:, None], 0)
     xs, ys = x[knot], y[knot]
-    h = np.diff(xs, axis=1)
-    if np.any(inside[:, 1:] & ~(h > 0)):
+    h = np.diff(xs, axis=0)
+    if np.any(inside[1:] & ~(h > 0)):
         raise np.linalg.LinAlgError("singular spline system (repeated knots?)")
     interior = np.zeros_like(inside)
-    interior[:, 1:-1] = inside[:, 2:]  # neither a block's first nor its last knot
+    interior[1:-1] = inside[2:]  # neither a block's first nor its last knot
     with np.errstate(invalid="ignore", divide="ignore"):
-        slope = np.diff(ys, axis=1) / h
-        diagonal = np.where(interior[:, 1:-1], 2.0 * (h[:, :-1] + h[:, 1:]), 1.0)
-        rhs = np.where(interior[:, 1:-1], 6.0 * (slope[:, 1:] - slope[:, :-1]), 0.0)
-    ones = np.ones((lengths.size, 1))
-    zeros = np.zeros((lengths.size, 1))
-    diagonal = np.hstack((ones, diagonal, ones))[:, :width]
-    rhs = np.hstack((zeros, rhs, zeros))[:, :width]
-    above = np.where(interior[:, :-1], h, 0.0)  # A[i, i+1]
-    below = np.where(interior[:, 1:], h, 0.0)  # A[i+1, i]
-    return solve_tridiagonal(below, diagonal, above, rhs)[inside]
+        slope = np.diff(ys, axis=0) / h
+        diagonal = np.ones(inside.shape)
+        diagonal[1:-1] = np.where(interior[1:-1], 2.0 * (h[:-1] + h[1:]), 1.0)
+        rhs = np.zeros(inside.shape)
+        rhs[1:-1] = np.where(interior[1:-1], 6.0 * (slope[1:] - slope[:-1]), 0.0)
+    above = np.where(interior[:-1], h, 0.0)  # A[i, i+1]
+    below = np.where(interior[1:], h, 0.0)  # A[i+1, i]
+    return solve_tridiagonal(below, diagonal, above, rhs).T[inside.T]
 
 
 @dataclass(frozen=True)

@@ -69,10 +69,12 @@ def format_column(values: Sequence[Any] | np.ndarray) -> list[str]:
     return list(map(cells.__getitem__, index.reshape(-1).tolist()))
 
 
-def format_columns(columns: Sequence[Sequence[Any] | np.ndarray]) -> str:
+def format_columns(columns: Sequence[Sequence[Any] | np.ndarray],
+                   done: dict[int, list[str]] | None = None) -> str:
     """Rows of CSV text (each ending in LINE_END) from equally long columns. A column given
-    twice (the same array, such as beat times that are also arrival times) is formatted once."""
-    done: dict[int, list[str]] = {}
+    twice (the same array, such as beat times that are also arrival times) is formatted once;
+    ``done`` carries the formatted columns on to the next table."""
+    done = {} if done is None else done
     cells = [done[id(c)] if id(c) in done else done.setdefault(id(c), format_column(c))
              for c in columns]
     if not cells or not cells[0]:

@@ -87,11 +87,14 @@ class SessionWriter:
             if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
                 self.flush()
 
-    def rows(self, name: str, columns: list[np.ndarray]) -> None:
-        """Append many rows at once (``beats``, ``events``, ``metrics``; one array per
-        column, in the file's order), formatted a column at a time, then flushed."""
+    def tables(self, tables: dict[str, list[np.ndarray]]) -> None:
+        """Append many rows at once to each named table (``beats``, ``events``,
+        ``metrics``; one array per column, in the file's order), formatted a column at a
+        time (an array given to several tables once), then flushed."""
+        formatted: dict[int, list[str]] = {}
         with self._guard():
-            self._files[name].write(format_columns(columns))
+            for name, columns in tables.items():
+                self._files[name].write(format_columns(columns, formatted))
         self.flush()
 
     def beat(self, beat: Beat, artifact: bool) -> None:

@@ -79,16 +79,16 @@ def test_every_small_size_and_batches_solve_each_system_as_if_alone(seed):
         np.testing.assert_allclose(dense @ x, system[3], atol=1e-12)
         alone.append(x)
         systems.append(system)
-    # Side by side as rows of one batch, padded with identity equations: the same bits.
+    # Side by side as columns of one batch, padded with identity equations: the same bits.
     width = len(systems)
-    lower, upper = np.zeros((width, width - 1)), np.zeros((width, width - 1))
+    lower, upper = np.zeros((width - 1, width)), np.zeros((width - 1, width))
     diag, rhs = np.ones((width, width)), np.zeros((width, width))
-    for row, (lo, d, up, r) in enumerate(systems):
+    for col, (lo, d, up, r) in enumerate(systems):
         n = d.size
-        lower[row, :n - 1], diag[row, :n], upper[row, :n - 1], rhs[row, :n] = lo, d, up, r
+        lower[:n - 1, col], diag[:n, col], upper[:n - 1, col], rhs[:n, col] = lo, d, up, r
     batch = solve_tridiagonal(lower, diag, upper, rhs)
-    for row, x in enumerate(alone):
-        assert np.array_equal(batch[row, :x.size], x)
+    for col, x in enumerate(alone):
+        assert np.array_equal(batch[:x.size, col], x)
 
 
 @pytest.mark.parametrize("relative", FILES[:2])
