@@ -104,10 +104,11 @@ def apply_label_overrides(labels: np.ndarray, t_s: np.ndarray,
                           overrides: LabelOverrides | None,
                           tolerance_s: float = MATCH_TOLERANCE_S) -> EditedLabels:
     """The detector's ``labels`` (per beat at ``t_s``) with the edits applied (module rules)."""
-    labels = np.asarray(labels).astype(object)
+    labels = np.asarray(labels)
     pinned = np.zeros(labels.size, bool)
     if overrides is None or not len(overrides):
-        return EditedLabels(labels.astype(str), pinned)
+        return EditedLabels(labels.astype(str, copy=False), pinned)
+    labels = labels.astype(object)  # a label may grow longer ("noise")
     start, end, single_noise = _noise_stretches(overrides)
     covered = noise_cover(t_s, start, end, tolerance_s)
     labels[covered] = "noise"
