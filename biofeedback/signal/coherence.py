@@ -145,16 +145,17 @@ def score_spectra(
     eps = 1e-9 * df
     a = np.searchsorted(f_hz, peak_hz - p.peak_half_width_hz - eps, side="left")
     b = np.searchsorted(f_hz, peak_hz + p.peak_half_width_hz + eps, side="right")
-    reach = int(b.max()) if b.size else 0
+    lo_t, hi_t = p.total_band_hz
+    in_total = np.flatnonzero((f_hz >= lo_t) & (f_hz <= hi_t))
+    # One running sum along each row gives both powers. Summed in order, it is the same for
+    # one row and for many, so the live value (one window) equals the import's (thousands)
+    # to the bit; NumPy's sum groups the terms differently for the two.
+    reach = max(int(b.max()) if b.size else 0, int(in_total[-1]) + 1)
     cum = np.concatenate((np.zeros((psd.shape[0], 1)), np.cumsum(psd[:, :reach], axis=1)),
                          axis=1)
     rows = np.arange(psd.shape[0])
     peak = (cum[rows, b] - cum[rows, a]) * df
-    lo_t, hi_t = p.total_band_hz
-    # Summed in order along each row (a running sum), as the peak is: NumPy's sum groups
-    # the terms differently for one row and for many, and the live value (one window) must
-    # equal the import's (thousands) to the bit.
-    total = np.cumsum(psd[:, (f_hz >= lo_t) & (f_hz <= hi_t)], axis=1)[:, -1] * df
+    total = (cum[:, in_total[-1] + 1] - cum[:, in_total[0]]) * df
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(has_peak, peak / (total - peak), 0.0)
     return ratio, np.where(has_peak, peak_hz, np.nan), np.where(has_peak, peak, 0.0), total
