@@ -31,7 +31,7 @@ def by_formula(x, y, second, piece, s):
     x0, x1, m0, m1 = x[piece], x[piece + 1], second[piece], second[piece + 1]
     h = x1 - x0
     a, b = x1 - s, s - x0
-    return (m0 * a**3 + m1 * b**3) / (6.0 * h) + (y[piece] / h - m0 * h / 6.0) * a + (
+    return (m0 * (a * a * a) + m1 * (b * b * b)) / (6.0 * h) + (y[piece] / h - m0 * h / 6.0) * a + (
         y[piece + 1] / h - m1 * h / 6.0) * b
 
 
