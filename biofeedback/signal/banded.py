@@ -33,7 +33,8 @@ def _inverse(blocks: np.ndarray, k: int) -> np.ndarray:
     return np.stack((np.stack((d, -b), -1), np.stack((-c, a), -1)), -2) / det[..., None, None]
 
 
-def _cyclic_reduction(a, b, c, d, k: int) -> np.ndarray:
+def _cyclic_reduction(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray,
+                      k: int) -> np.ndarray:
     """Solve ``a[i] x[i-1] + b[i] x[i] + c[i] x[i+1] = d[i]`` along the first axis, for
     scalars (``k`` 0: any further axes hold independent systems, whole rows of which each
     step takes at once) or 2×2 blocks (``k`` 2: ``(n, 2, 2)``, ``d`` ``(n, 2, 1)``).
@@ -97,9 +98,9 @@ def solve_symmetric_pentadiagonal(
     d0 = np.ones(2 * m)
     d0[:n] = main
     d1 = np.zeros(2 * m)
-    d1[:n - 1] = off1 if n > 1 else 0.0
+    d1[:np.size(off1)] = off1
     d2 = np.zeros(2 * m)
-    d2[:max(n - 2, 0)] = off2
+    d2[:np.size(off2)] = off2
     b = np.empty((m, 2, 2))
     b[:, 0, 0], b[:, 1, 1] = d0[0::2], d0[1::2]
     b[:, 0, 1] = b[:, 1, 0] = d1[0::2]
