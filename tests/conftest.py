@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -33,6 +34,11 @@ def make_window(qtbot, tmp_path, monkeypatch):
 
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: QMessageBox.StandardButton.No)
+    # Qt objects of earlier tests left in reference cycles are collected here, on the GUI
+    # thread. Left to the garbage collector's own moment, they can be collected on this
+    # test's worker thread, and a timer then fires at a deleted object (a segfault in
+    # QCoreApplication::notifyInternal2, seen under gdb).
+    gc.collect()
     windows = []
 
     def make(source: str | None, speed: float = 1.0, prefs: dict | None = None):

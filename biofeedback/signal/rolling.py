@@ -31,8 +31,7 @@ def rolling_rank(x: np.ndarray, size: int, rank: int, origin: int = 0) -> np.nda
     before = size // 2 + origin
     # Order statistics commute with any increasing map: the windows are partitioned as the
     # values' ranks among the distinct values, 32-bit integers that NumPy partitions twice as
-    # fast as floats. (Not 16-bit: NumPy 2.4's SIMD partition of int16 rows on this AVX-512
-    # machine corrupted memory; a Qt test crashed later in the same process.)
+    # fast as floats.
     distinct, ranks = np.unique(x, return_inverse=True)
     ranks = ranks.astype(np.int32)
     padded = np.pad(ranks, (before, size - 1 - before), mode="edge")
