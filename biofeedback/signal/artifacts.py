@@ -243,9 +243,10 @@ def correct_labelled(
     for n in range(max_passes):  # passes over the whole series, not over beats
         if n:
             labels = np.where(pinned, "", detect_near(rr, q, touched))
-        if not (labels != "").any():  # (a string array's own any() is slow)
+        labelled = labels != ""
+        if not labelled.any():  # (a string array's own any() is slow)
             break
-        touched = carry_through_correction(labels != "", labels)
+        touched = carry_through_correction(labelled, labels)
         pinned = carry_through_correction(pinned, labels)
         t, rr = _correct_once(t, rr, labels)
     return t, rr

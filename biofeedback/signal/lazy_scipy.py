@@ -1,9 +1,10 @@
-"""SciPy's subpackages, each imported the first time one of its names is used.
+"""``scipy.signal``, imported the first time one of its names is used.
 
-``scipy.signal`` alone costs several times ``import numpy`` (it pulls in scipy.stats,
-scipy.optimize, scipy.special); the command line's quick commands and the window's first
-frame need none of SciPy, so the signal modules name these stand-ins instead of importing
-SciPy at their top (issue 13: nothing heavy at import time). A live session calls
+It alone costs several times ``import numpy`` (it pulls in scipy.stats, scipy.optimize,
+scipy.special), and only the resonance and breathing measures need it (an analysis or an
+import loads no SciPy: :mod:`.banded`); the quick commands and the window's first frame need
+none, so those modules name this stand-in instead of importing SciPy at their top (issue 13:
+nothing heavy at import time). A live session calls
 :func:`load_all` before its clock starts, so that the first analysis does not stall it.
 """
 

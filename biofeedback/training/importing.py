@@ -5,8 +5,9 @@ the offline functions the live analyzer is built to equal (:mod:`biofeedback.sig
 :func:`causal_flags`, :func:`windowed_time_domain` over each beat's trailing window,
 :func:`windowed_coherence` at the beats that cross each tick), scored by the same feedback
 policy (:mod:`.feedback`) and with the same gap rule (:func:`gap_before`). The tables are the
-ones a :class:`~.runner.SessionRunner` would write replaying the file (values equal to 1e-9),
-in a fraction of the time; :mod:`biofeedback.app.importing` writes them into a session folder.
+ones a :class:`~.runner.SessionRunner` would write replaying the file, to the last digit (a
+fresh import replays byte for byte), in a fraction of the time;
+:mod:`biofeedback.app.importing` writes them into a session folder.
 """
 
 from __future__ import annotations
